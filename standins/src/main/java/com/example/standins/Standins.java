@@ -1,0 +1,71 @@
+package com.example.standins;
+
+import static java.util.Objects.requireNonNull;
+
+import com.example.standins.amp.AmpStandin;
+import com.example.standins.amp.PrometheusClient;
+import com.example.standins.ecsmeta.EcsMetadataStandin;
+import com.example.standins.s3.S3Standin;
+import com.example.standins.sigv4.SigV4Verifier;
+import com.example.standins.xray.SamplingRules;
+import com.example.standins.xray.SegmentStore;
+import com.example.standins.xray.XRayStandin;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** All four stand-ins, started together and stopped together. */
+public final class Standins implements AutoCloseable {
+  private final List<StandinServer> servers;
+
+  private Standins(List<StandinServer> servers) {
+    this.servers = servers;
+  }
+
+  public static Standins start(StandinsConfig config, Clock clock) throws IOException {
+    requireNonNull(config, "config");
+    requireNonNull(clock, "clock");
+    List<StandinServer> started = new ArrayList<>();
+    try {
+      started.add(StandinServer.start(XRayStandin.create(
+          SigV4Verifier.create(config.credentials(), config.region(), "xray", clock),
+          SegmentStore.create(config.segmentCapacity()), SamplingRules.create(clock)),
+          config.bindAddress(), config.xrayPort()));
+      started.add(StandinServer.start(AmpStandin.create(
+          SigV4Verifier.create(config.credentials(), config.region(), "aps", clock),
+          PrometheusClient.create(config.prometheusUrl()), config.ampWorkspaces()),
+          config.bindAddress(), config.ampPort()));
+      started.add(StandinServer.start(S3Standin.create(
+          SigV4Verifier.create(config.credentials(), config.region(), "s3", clock), config.s3Buckets()),
+          config.bindAddress(), config.s3Port()));
+      started.add(StandinServer.start(EcsMetadataStandin.create(clock, config.region()),
+          config.bindAddress(), config.ecsMetadataPort()));
+    } catch (IOException | RuntimeException e) {
+      started.forEach(StandinServer::close);
+      throw e;
+    }
+    return new Standins(List.copyOf(started));
+  }
+
+  public StandinServer xray() {
+    return servers.get(0);
+  }
+
+  public StandinServer amp() {
+    return servers.get(1);
+  }
+
+  public StandinServer s3() {
+    return servers.get(2);
+  }
+
+  public StandinServer ecsMetadata() {
+    return servers.get(3);
+  }
+
+  @Override
+  public void close() {
+    servers.forEach(StandinServer::close);
+  }
+}

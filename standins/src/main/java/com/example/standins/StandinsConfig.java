@@ -1,0 +1,58 @@
+package com.example.standins;
+
+import com.example.standins.sigv4.Credentials;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Everything the stand-ins read from the environment, with the loopback defaults every component agrees on. */
+public record StandinsConfig(
+    String bindAddress,
+    int xrayPort,
+    int ampPort,
+    int s3Port,
+    int ecsMetadataPort,
+    String prometheusUrl,
+    Credentials credentials,
+    String region,
+    Set<String> ampWorkspaces,
+    List<String> s3Buckets,
+    int segmentCapacity) {
+
+  public static StandinsConfig fromEnvironment(Map<String, String> env) {
+    Credentials credentials = new Credentials(
+        env.getOrDefault("STANDIN_ACCESS_KEY_ID", Credentials.EXAMPLE.accessKeyId()),
+        env.getOrDefault("STANDIN_SECRET_ACCESS_KEY", Credentials.EXAMPLE.secretAccessKey()),
+        env.get("STANDIN_SESSION_TOKEN"));
+    return new StandinsConfig(
+        env.getOrDefault("BIND_ADDRESS", "127.0.0.1"),
+        port(env, "XRAY_PORT", 4510),
+        port(env, "AMP_PORT", 4511),
+        port(env, "S3_PORT", 4512),
+        port(env, "ECS_METADATA_PORT", 4513),
+        env.getOrDefault("PROMETHEUS_URL", "http://127.0.0.1:9090"),
+        credentials,
+        env.getOrDefault("STANDIN_REGION", "us-west-2"),
+        list(env.getOrDefault("AMP_WORKSPACE_IDS", "ws-local")).stream().collect(Collectors.toUnmodifiableSet()),
+        list(env.getOrDefault("S3_BUCKETS", "ecs-otel-sample-bucket")),
+        Integer.parseInt(env.getOrDefault("SEGMENT_STORE_CAPACITY", "20000")));
+  }
+
+  private static int port(Map<String, String> env, String name, int defaultPort) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      return defaultPort;
+    }
+    int port = Integer.parseInt(value.strip());
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(name + " must be a port number, got " + value);
+    }
+    return port;
+  }
+
+  private static List<String> list(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+  }
+}

@@ -1,0 +1,78 @@
+package com.example.standins.ecsmeta;
+
+import static java.util.Objects.requireNonNull;
+
+import com.example.standins.Reply;
+import com.example.standins.Request;
+import com.example.standins.Standin;
+import com.example.standins.admin.StandinStats;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * ECS task metadata endpoint v4 stand-in. Point {@code ECS_CONTAINER_METADATA_URI_V4} at
+ * {@code http://127.0.0.1:4513/v4/<container>} where {@code <container>} is a container name of the fake task
+ * ({@code sample-app}, {@code aws-otel-collector}) or its DockerId. Like the real endpoint, it has no authentication.
+ */
+public final class EcsMetadataStandin implements Standin {
+  private static final Pattern ROUTE = Pattern.compile("^/v4/([^/]+)(/task)?(/stats)?/?$");
+
+  private final Clock clock;
+  private final Instant startedAt;
+  private final TaskModel task;
+
+  private EcsMetadataStandin(Clock clock, String region) {
+    this.clock = clock;
+    this.startedAt = clock.instant().minusSeconds(60);
+    this.task = new TaskModel(region, startedAt);
+  }
+
+  public static EcsMetadataStandin create(Clock clock, String region) {
+    return new EcsMetadataStandin(requireNonNull(clock, "clock"), requireNonNull(region, "region"));
+  }
+
+  @Override
+  public String name() {
+    return "ecs-metadata";
+  }
+
+  @Override
+  public Reply handle(Request request, StandinStats stats) {
+    Matcher m = ROUTE.matcher(request.rawPath());
+    if (!m.matches()) {
+      return notFound("no task metadata endpoint at " + request.rawPath());
+    }
+    if (!request.method().equals("GET")) {
+      return Reply.awsJsonError(405, "MethodNotAllowed", "task metadata is read-only", "method_not_allowed");
+    }
+    String container = TaskModel.containerFor(m.group(1));
+    if (container == null) {
+      return notFound("unknown container id '" + m.group(1) + "'; use one of " + TaskModel.CONTAINERS
+          + " or their DockerIds");
+    }
+    boolean taskLevel = m.group(2) != null;
+    boolean statsLevel = m.group(3) != null;
+    Instant now = clock.instant();
+    if (taskLevel && statsLevel) {
+      ObjectNode all = Reply.JSON.createObjectNode();
+      for (String name : TaskModel.CONTAINERS) {
+        all.set(TaskModel.dockerId(name), ContainerStats.stats(name, TaskModel.dockerId(name), startedAt, now));
+      }
+      return Reply.json(200, all);
+    }
+    if (taskLevel) {
+      return Reply.json(200, task.task());
+    }
+    if (statsLevel) {
+      return Reply.json(200, ContainerStats.stats(container, TaskModel.dockerId(container), startedAt, now));
+    }
+    return Reply.json(200, task.container(container));
+  }
+
+  private static Reply notFound(String message) {
+    return Reply.awsJsonError(404, "NotFound", message, "not_found");
+  }
+}
