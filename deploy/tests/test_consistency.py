@@ -1,0 +1,198 @@
+"""The task definition, collector config, compose file, Dockerfile and app defaults agree.
+
+Files owned by other parts of the project are required: a missing one fails the test loudly.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from conftest import (APP_SRC, COLLECTOR_CONFIG, COMPOSE, DEPLOY, DOCKERFILE, container, env_of,
+                      require_file)
+
+ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
+# Variables ECS itself injects into every container of a task.
+ECS_PROVIDED = {"ECS_CONTAINER_METADATA_URI_V4", "ECS_CONTAINER_METADATA_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}
+SSM_STANDARD_TIER = 4096
+ADOT_HEALTHCHECK_PORT = 13133   # what ADOT's /healthcheck binary probes
+
+
+@pytest.fixture(scope="module")
+def collector_text() -> str:
+    return require_file(COLLECTOR_CONFIG, "the collector helper").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def collector(collector_text) -> dict:
+    return yaml.safe_load(collector_text)
+
+
+def port_of(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+def url_port(url: str) -> int:
+    return urlsplit(url).port
+
+
+def test_every_env_reference_is_provided(collector_text, task_def):
+    col = container(task_def, "aws-otel-collector")
+    provided = set(env_of(col)) | {s["name"] for s in col.get("secrets", [])} | ECS_PROVIDED
+    refs = ENV_REF.findall(collector_text)
+    assert refs, "the collector config references no ${env:...} at all?"
+    missing = sorted({name for name, default in refs if name not in provided and not default})
+    assert missing == [], f"collector config needs {missing}, which the task definition does not set"
+    # No other ${...} form that the collector would expand (or choke on).
+    others = set(re.findall(r"\$\{[^}]*\}", collector_text)) - {m.group(0) for m in ENV_REF.finditer(collector_text)}
+    assert others == set(), others
+
+
+def test_task_definition_sets_nothing_the_config_ignores(collector_text, task_def):
+    col = container(task_def, "aws-otel-collector")
+    used = {name for name, _ in ENV_REF.findall(collector_text)} | {"AOT_CONFIG_CONTENT"}
+    unused = set(env_of(col)) - used
+    assert unused == set(), f"collector env vars not referenced by the config: {unused}"
+
+
+def test_ports_agree(collector, task_def):
+    app_env = env_of(container(task_def, "sample-app"))
+    grpc = collector["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+    http = collector["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
+    assert (port_of(grpc), port_of(http)) == (4317, 4318)
+    assert url_port(app_env["OTEL_EXPORTER_OTLP_ENDPOINT"]) == port_of(grpc)
+    assert app_env.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc") == "grpc"
+    assert url_port(app_env["XRAY_SAMPLING_ENDPOINT"]) == port_of(collector["extensions"]["awsproxy"]["endpoint"]) == 2000
+    assert port_of(collector["extensions"]["health_check"]["endpoint"]) == ADOT_HEALTHCHECK_PORT
+    # The app reaches the sidecar over the task's shared loopback (awsvpc). The collector binds
+    # 127.0.0.1 only, so the app must use that address (not "localhost", which may resolve to ::1).
+    for url, ep in ((app_env["OTEL_EXPORTER_OTLP_ENDPOINT"], grpc),
+                    (app_env["XRAY_SAMPLING_ENDPOINT"], collector["extensions"]["awsproxy"]["endpoint"])):
+        bind = ep.rsplit(":", 1)[0]
+        assert bind in ("127.0.0.1", "0.0.0.0", ""), f"collector listener {ep} is not loopback/any"
+        assert urlsplit(url).hostname == "127.0.0.1" or bind in ("0.0.0.0", ""), (url, ep)
+
+
+def test_pipelines_export_to_xray_and_amp(collector, task_def):
+    exporters = collector["exporters"]
+    pipelines = collector["service"]["pipelines"]
+    assert any(e.startswith("awsxray") for p in pipelines.values() for e in p["exporters"] if "traces" in str(p)) or \
+        "awsxray" in pipelines["traces"]["exporters"]
+    prw = [k for k in exporters if k.startswith(("prometheusremotewrite", "prometheus_remote_write"))]
+    assert prw, "no Prometheus remote-write exporter"
+    assert exporters[prw[0]]["endpoint"] == "${env:AMP_REMOTE_WRITE_URL}"
+    sigv4 = collector["extensions"]["sigv4auth"]
+    assert sigv4.get("service") == "aps"
+    remote_write = env_of(container(task_def, "aws-otel-collector"))["AMP_REMOTE_WRITE_URL"]
+    assert re.fullmatch(r"https://aps-workspaces\.us-west-2\.amazonaws\.com/workspaces/ws-local/api/v1/remote_write",
+                        remote_write)
+
+
+def test_memory_limiter_follows_a_container_limit(collector, task_def):
+    ml = collector["processors"].get("memory_limiter", {})
+    if "limit_percentage" in ml:
+        # Percentages are of the cgroup limit: give the collector its own hard limit, or it would
+        # size itself against the whole task and starve the app.
+        assert container(task_def, "aws-otel-collector").get("memory"), "collector needs a container memory limit"
+
+
+def test_ssm_value_fits_standard_tier(collector_text):
+    stored = subprocess.run([str(DEPLOY / "deploy.sh"), "--print-collector-config"], capture_output=True,
+                            text=True, check=True, timeout=30).stdout
+    size = len(stored.encode("utf-8"))
+    assert 0 < size <= SSM_STANDARD_TIER, (
+        f"collector config is {size} bytes as stored; SSM Standard tier and CloudFormation parameters allow "
+        f"{SSM_STANDARD_TIER}. Trim it, or switch the parameter to Tier: Advanced (8 KB, paid) and pass the "
+        f"value another way than a CloudFormation parameter")
+    # Dropping comments must not change the configuration the collector sees.
+    assert yaml.safe_load(stored) == yaml.safe_load(collector_text)
+
+
+def test_app_defaults_match_task_definition(task_def):
+    app = container(task_def, "sample-app")
+    env = env_of(app)
+    app_config = (APP_SRC / "config" / "AppConfig.java").read_text()
+    telemetry_config = (APP_SRC / "config" / "TelemetryConfig.java").read_text()
+    telemetry = (APP_SRC / "telemetry" / "Telemetry.java").read_text()
+    port = re.search(r'"PORT",\s*(\d+)', app_config)
+    sampling = re.search(r'"XRAY_SAMPLING_ENDPOINT",\s*"([^"]+)"', telemetry_config)
+    service = re.search(r'DEFAULT_SERVICE_NAME\s*=\s*"([^"]+)"', telemetry_config)
+    protocol = re.search(r'"otel\.exporter\.otlp\.protocol",\s*"([^"]+)"', telemetry)
+    assert port and sampling and service and protocol, "app source no longer declares these defaults; update this test"
+    assert env["PORT"] == port.group(1) == str(app["portMappings"][0]["containerPort"])
+    # Same port as the app's default; the host is 127.0.0.1 instead of localhost (see test_ports_agree).
+    assert url_port(env["XRAY_SAMPLING_ENDPOINT"]) == url_port(sampling.group(1))
+    assert urlsplit(sampling.group(1)).hostname in ("localhost", "127.0.0.1")
+    assert env["OTEL_SERVICE_NAME"] == service.group(1)
+    assert env.get("OTEL_EXPORTER_OTLP_PROTOCOL", protocol.group(1)) == protocol.group(1) == "grpc"
+    # The SDK's own default endpoint for gRPC is http://localhost:4317: same port.
+    assert url_port(env["OTEL_EXPORTER_OTLP_ENDPOINT"]) == 4317
+
+
+def dockerfile_runtime_stage() -> str:
+    text = require_file(DOCKERFILE, "the app/docker helper").read_text()
+    return re.split(r"(?m)^FROM ", text)[-1]
+
+
+def test_dockerfile_matches_task_definition(task_def):
+    stage = dockerfile_runtime_stage()
+    app = container(task_def, "sample-app")
+    user = re.search(r"(?m)^USER\s+(\S+)", stage)
+    assert user and user.group(1) == app["user"], "task definition user must be the image's non-root user"
+    assert "/app/sample-app.jar" in stage
+    hc = re.search(r"HEALTHCHECK[^\n]*\\\n\s*CMD\s*(\[.*?\])", stage, re.S)
+    assert hc, "Dockerfile HEALTHCHECK not found"
+    docker_cmd = yaml.safe_load(hc.group(1).replace("\\\n", " "))
+    assert app["healthCheck"]["command"] == ["CMD", *docker_cmd], "ECS and Docker should run the same probe"
+    # entryPoint = the image's ENTRYPOINT with only the heap percentage changed (see the template).
+    ep = re.search(r"(?ms)^ENTRYPOINT\s*(\[.*?\])\s*$", stage)
+    assert ep, "Dockerfile ENTRYPOINT (exec form) not found"
+    image_entrypoint = yaml.safe_load(ep.group(1).replace("\\\n", " "))
+    heap = re.compile(r"-XX:MaxRAMPercentage=\d+")
+    assert [heap.sub("HEAP", a) for a in app["entryPoint"]] == [heap.sub("HEAP", a) for a in image_entrypoint], (
+        "the task definition's entryPoint drifted from the Dockerfile's ENTRYPOINT")
+    port = re.search(r"(?m)^EXPOSE\s+(\d+)", stage)
+    assert port and int(port.group(1)) == app["portMappings"][0]["containerPort"]
+
+
+def test_tmp_volume_is_writable_for_the_app_user(task_def):
+    """Fargate bind mounts are root-owned 0755 unless the image declares the path as a VOLUME (ECS then
+    copies the image's directory, permissions included): without VOLUME /tmp the non-root app could
+    not write its /tmp on a read-only root file system."""
+    app = container(task_def, "sample-app")
+    mounted = {m["containerPath"] for m in app.get("mountPoints", [])}
+    if "/tmp" in mounted:
+        stage = dockerfile_runtime_stage()
+        assert re.search(r'(?m)^VOLUME\s+(\[\s*"/tmp"\s*\]|/tmp\b)', stage), (
+            "Dockerfile must declare VOLUME /tmp (with /tmp mode 1777) for the task definition's /tmp mount")
+
+
+def compose_env(service: dict) -> dict:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(e.split("=", 1) for e in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def test_compose_agrees(task_def):
+    compose = yaml.safe_load(require_file(COMPOSE, "the docker helper").read_text())
+    services = compose["services"]
+    names = {c["name"] for c in task_def["containerDefinitions"]}
+    assert names <= set(services), f"compose services {sorted(services)} should include the ECS container names {sorted(names)}"
+
+    ecs_app, ecs_col = container(task_def, "sample-app"), container(task_def, "aws-otel-collector")
+    app, col = services["sample-app"], services["aws-otel-collector"]
+    env, ecs_env = compose_env(app), env_of(ecs_app)
+    for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "XRAY_SAMPLING_ENDPOINT", "PORT", "OTEL_SERVICE_NAME"):
+        assert env.get(var) == ecs_env[var], f"{var}: compose {env.get(var)!r} vs ECS {ecs_env[var]!r}"
+    # Like awsvpc: the app shares the collector's network namespace, so loopback endpoints work.
+    assert app.get("network_mode") == col.get("network_mode") and str(col.get("network_mode", "")).startswith("service:")
+    # Same collector image (by default) and the same health probe.
+    assert ecs_col["image"] in str(col["image"])
+    assert col["healthcheck"]["test"] == ecs_col["healthCheck"]["command"]
+    # The collector gets the variables ECS gives it (values differ: stand-ins instead of AWS).
+    assert set(env_of(ecs_col)) <= set(compose_env(col))
+    assert app.get("read_only") is True and col.get("read_only") is True

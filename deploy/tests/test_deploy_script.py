@@ -1,0 +1,190 @@
+"""deploy/deploy.sh: strict bash, clear errors, an offline --dry-run, and the real flow against a fake `aws`."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import DEPLOY, REPO
+from shape_validator import input_shape, validate
+
+SCRIPT = DEPLOY / "deploy.sh"
+IMAGE = "123456789012.dkr.ecr.us-west-2.amazonaws.com/ecs-otel-sample:1.0.0"
+GOOD_ARGS = ["--region", "us-west-2", "--image", IMAGE, "--vpc-id", "vpc-0abc123", "--subnets",
+             "subnet-0aa,subnet-0bb", "--allowed-cidr", "203.0.113.7/32"]
+
+# A stand-in `aws` CLI: logs each call (one JSON array per line) and answers the few queries deploy.sh
+# reads; with FAKE_AWS_FAIL=1 it fails every call (proves --dry-run calls nothing).
+FAKE_AWS = r'''#!/usr/bin/env python3
+import json, os, sys
+args = sys.argv[1:]
+with open(os.environ["FAKE_AWS_LOG"], "a") as f:
+    f.write(json.dumps(args) + "\n")
+if os.environ.get("FAKE_AWS_FAIL"):
+    sys.exit(99)
+cmd = " ".join(a for a in args[:2])
+if cmd == "sts get-caller-identity":
+    print("123456789012")
+elif cmd == "cloudformation describe-stacks":
+    rows = {"ClusterName": "ecs-otel-sample", "ServiceName": "ecs-otel-sample", "AmpWorkspaceId": "ws-0123",
+            "TaskRoleArn": "arn:aws:iam::123456789012:role/t", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/e"}
+    print("\n".join(f"{k}\t{v}" for k, v in rows.items()))
+elif cmd == "ecs list-tasks":
+    print("arn:aws:ecs:us-west-2:123456789012:task/ecs-otel-sample/abc")
+elif cmd == "ecs describe-tasks":
+    print("eni-0123")
+elif cmd == "ec2 describe-network-interfaces":
+    print("198.51.100.20")
+'''
+
+
+@pytest.fixture
+def fake_aws(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    exe = bin_dir / "aws"
+    exe.write_text(FAKE_AWS)
+    exe.chmod(0o755)
+    log = tmp_path / "aws-calls.jsonl"
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_AWS_LOG": str(log),
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    for var in ("APP_IMAGE", "VPC_ID", "SUBNET_IDS", "ALLOWED_CIDR", "AWS_REGION", "AWS_DEFAULT_REGION", "STACK_NAME"):
+        env.pop(var, None)
+
+    def calls():
+        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return env, calls
+
+
+def run(args, env, **kw):
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=60, **kw)
+
+
+def test_strict_mode_and_syntax():
+    text = SCRIPT.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "\nset -euo pipefail\n" in text
+    subprocess.run(["bash", "-n", str(SCRIPT)], check=True)
+    assert os.access(SCRIPT, os.X_OK)
+
+
+@pytest.mark.skipif(not shutil.which("shellcheck"), reason="shellcheck not installed (run.sh installs it)")
+def test_shellcheck_clean():
+    r = subprocess.run(["shellcheck", "-S", "warning", str(SCRIPT)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+
+
+def test_dry_run_is_offline_and_prints_the_plan(fake_aws, tmp_path):
+    env, calls = fake_aws
+    env["FAKE_AWS_FAIL"] = "1"
+    r = run(["--dry-run", *GOOD_ARGS, "--out-dir", str(tmp_path / "out")], env)
+    assert r.returncode == 0, r.stderr
+    assert calls() == [], "--dry-run must not call aws"
+    assert not (tmp_path / "out").exists(), "--dry-run must not write files"
+    plan = r.stderr
+    for expected in ("+ aws sts get-caller-identity", "+ aws cloudformation deploy --region us-west-2",
+                     "--stack-name ecs-otel-sample", f"--template-file {DEPLOY / 'cloudformation.yaml'}",
+                     "--capabilities CAPABILITY_IAM", "--no-fail-on-empty-changeset",
+                     f"AppImage={IMAGE}",
+                     "AppImageRepositoryArn=arn:aws:ecr:us-west-2:123456789012:repository/ecs-otel-sample",
+                     "AllowedIngressCidr=203.0.113.7/32", "CollectorConfig=",
+                     "+ aws ecs wait services-stable", "deploy/verify --region us-west-2"):
+        assert expected in plan, f"{expected!r} missing from the dry-run plan:\n{plan}"
+    # The rendered task definition (stdout) is complete JSON with no placeholder left.
+    rendered = json.loads(r.stdout)
+    assert "${" not in r.stdout
+    assert rendered["containerDefinitions"][1]["image"] == IMAGE
+
+
+@pytest.mark.parametrize("drop, variable", [
+    ("--image", "APP_IMAGE (--image)"),
+    ("--vpc-id", "VPC_ID (--vpc-id)"),
+    ("--subnets", "SUBNET_IDS (--subnets)"),
+    ("--allowed-cidr", "ALLOWED_CIDR (--allowed-cidr)"),
+    ("--region", "AWS_REGION (--region)"),
+])
+def test_missing_input_names_the_variable(fake_aws, drop, variable):
+    env, calls = fake_aws
+    args = list(GOOD_ARGS)
+    i = args.index(drop)
+    del args[i:i + 2]
+    r = run(["--dry-run", *args], env)
+    assert r.returncode == 2
+    assert variable in r.stderr, r.stderr
+    assert calls() == []
+
+
+@pytest.mark.parametrize("flag, value, variable", [
+    ("--allowed-cidr", "203.0.113.7", "ALLOWED_CIDR"),
+    ("--image", "nginx:1.27", "APP_IMAGE"),
+    ("--image", "123456789012.dkr.ecr.us-west-2.amazonaws.com/ecs-otel-sample:latest", "APP_IMAGE"),
+    ("--subnets", "subnet-0aa;subnet-0bb", "SUBNET_IDS"),
+    ("--region", "oregon", "AWS_REGION"),
+])
+def test_bad_input_names_the_variable(fake_aws, flag, value, variable):
+    env, _ = fake_aws
+    args = list(GOOD_ARGS)
+    args[args.index(flag) + 1] = value
+    r = run(["--dry-run", *args], env)
+    assert r.returncode == 2 and variable in r.stderr, r.stderr
+
+
+def test_oversized_collector_config_is_rejected(fake_aws, tmp_path):
+    env, calls = fake_aws
+    big = tmp_path / "big.yaml"
+    big.write_text("receivers:\n" + "".join(f"  r{i}: {{endpoint: 127.0.0.1:{i}}}\n" for i in range(200)))
+    r = run(["--dry-run", *GOOD_ARGS, "--collector-config", str(big)], env)
+    assert r.returncode == 2 and "COLLECTOR_CONFIG_FILE" in r.stderr and "4096" in r.stderr, r.stderr
+
+
+def test_real_flow_against_fake_aws(fake_aws, tmp_path):
+    env, calls = fake_aws
+    out = tmp_path / "out"
+    r = run([*GOOD_ARGS, "--out-dir", str(out)], env)
+    assert r.returncode == 0, r.stderr
+    seq = [" ".join(c[:2]) for c in calls()]
+    assert seq == ["sts get-caller-identity", "cloudformation deploy", "cloudformation describe-stacks",
+                   "ecs wait", "ecs list-tasks", "ecs describe-tasks", "ec2 describe-network-interfaces"]
+    deploy = calls()[1]
+    overrides = deploy[deploy.index("--parameter-overrides") + 1:]
+    params = dict(o.split("=", 1) for o in overrides)
+    stored = subprocess.run([str(SCRIPT), "--print-collector-config"], capture_output=True, text=True,
+                            check=True).stdout
+    assert params["CollectorConfig"] == stored.rstrip("\n")
+    assert params["SubnetIds"] == "subnet-0aa,subnet-0bb"
+    rendered = json.loads((out / "task-definition.json").read_text())
+    assert validate(rendered, input_shape("ecs", "RegisterTaskDefinition")) == []
+    collector = rendered["containerDefinitions"][0]
+    assert collector["secrets"][0]["valueFrom"] == \
+        "arn:aws:ssm:us-west-2:123456789012:parameter/ecs-otel-sample/otel-collector-config"
+    assert "ws-0123" in json.dumps(collector["environment"])
+    assert rendered["taskRoleArn"] == "arn:aws:iam::123456789012:role/t"
+    assert "curl -i http://198.51.100.20:8080/health" in r.stderr
+    # Idempotent: a second run issues the same calls (CloudFormation no-ops an unchanged stack).
+    r2 = run([*GOOD_ARGS, "--out-dir", str(out)], env)
+    assert r2.returncode == 0
+    assert calls()[7:] == calls()[:7]
+
+
+def test_delete(fake_aws):
+    env, calls = fake_aws
+    r = run(["--delete", "--region", "us-west-2"], env)
+    assert r.returncode == 0, r.stderr
+    assert [c[:2] for c in calls()] == [["cloudformation", "delete-stack"], ["cloudformation", "wait"]]
+
+
+def test_aws_failure_stops_the_script(fake_aws):
+    env, calls = fake_aws
+    env["FAKE_AWS_FAIL"] = "1"
+    r = run(GOOD_ARGS, env)
+    assert r.returncode != 0
+    assert len(calls()) == 1, "set -e must stop at the first failing aws call"
+
+
+def test_script_lives_in_repo():
+    assert SCRIPT.resolve().is_relative_to(REPO)
+    assert "out/" in (REPO / "deploy" / ".gitignore").read_text().split()

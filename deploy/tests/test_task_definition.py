@@ -1,0 +1,159 @@
+"""task-definition.json: valid against ECS RegisterTaskDefinition (botocore's model) and production-ready."""
+from __future__ import annotations
+
+import copy
+import re
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from conftest import APP_SRC, PLACEHOLDER, TASK_DEF, VALUES, container, env_of
+from shape_validator import input_shape, validate
+
+SHAPE = input_shape("ecs", "RegisterTaskDefinition")
+COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
+# Valid Fargate task sizes (CPU units -> allowed MiB) for the small end of the table.
+FARGATE_SIZES = {"256": {512, 1024, 2048}, "512": set(range(1024, 4097, 1024))}
+
+
+def test_placeholders_are_the_documented_set():
+    found = set(PLACEHOLDER.findall(TASK_DEF.read_text()))
+    assert found == {"STACK_NAME", "AWS_REGION", "AWS_ACCOUNT_ID", "AMP_WORKSPACE_ID", "APP_IMAGE",
+                     "TASK_ROLE_ARN", "EXECUTION_ROLE_ARN"}
+    assert found <= set(VALUES)
+
+
+def test_valid_against_register_task_definition_shape(task_def):
+    assert validate(task_def, SHAPE) == []
+
+
+def test_botocore_param_validator_agrees(task_def):
+    report = ParamValidator().validate(task_def, SHAPE)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_raw_file_with_placeholders_is_also_valid(raw_task_def):
+    # The placeholders sit only in string fields, so the committed file itself is a valid request body.
+    assert validate(raw_task_def, SHAPE) == []
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda td: td["containerDefinitions"][0].__setitem__("healthcheck", {"command": ["CMD", "x"]}),
+     "unknown key 'healthcheck'"),
+    (lambda td: td.__setitem__("networkMode", "awsvpcx"), "'awsvpcx' is not one of"),
+    (lambda td: td["containerDefinitions"][1].__setitem__("memory", "320"), "expected an integer"),
+    (lambda td: td["containerDefinitions"][1]["healthCheck"].pop("command"), "missing required member 'command'"),
+    (lambda td: td["containerDefinitions"][0]["secrets"][0].pop("valueFrom"), "missing required member 'valueFrom'"),
+    (lambda td: td["containerDefinitions"][1]["dependsOn"][0].__setitem__("condition", "READY"),
+     "'READY' is not one of"),
+    (lambda td: td["containerDefinitions"][0].__setitem__("essential", "true"), "expected a boolean"),
+    (lambda td: td.pop("family"), "missing required member 'family'"),
+])
+def test_validator_catches_bad_input(task_def, mutate, expected):
+    broken = copy.deepcopy(task_def)
+    mutate(broken)
+    errors = validate(broken, SHAPE)
+    assert any(expected in e for e in errors), errors
+
+
+def test_validator_uses_the_real_model():
+    # Guards against validating against an empty or wrong shape.
+    assert "containerDefinitions" in SHAPE.required_members and "family" in SHAPE.required_members
+    enum = SHAPE.members["networkMode"].enum
+    assert "awsvpc" in enum and "bridge" in enum
+    assert botocore.session.get_session().get_service_model("ecs").api_version == "2014-11-13"
+
+
+def test_fargate_sizing(task_def):
+    assert task_def["requiresCompatibilities"] == ["FARGATE"]
+    assert task_def["networkMode"] == "awsvpc"
+    assert int(task_def["memory"]) in FARGATE_SIZES[task_def["cpu"]]
+    assert (task_def["cpu"], task_def["memory"]) == ("256", "512"), "the smallest Fargate size is the target"
+    hard = sum(c.get("memory", 0) for c in task_def["containerDefinitions"])
+    assert hard <= int(task_def["memory"]), "container memory limits exceed the task's memory"
+
+
+def test_collector_sidecar(task_def):
+    col = container(task_def, "aws-otel-collector")
+    assert col["image"] == COLLECTOR_IMAGE
+    assert col["essential"] is True
+    assert col["healthCheck"]["command"] == ["CMD", "/healthcheck"]
+    secret = {s["name"]: s["valueFrom"] for s in col["secrets"]}
+    assert set(secret) == {"AOT_CONFIG_CONTENT"}
+    assert re.fullmatch(r"arn:aws:ssm:us-west-2:123456789012:parameter/ecs-otel-sample/otel-collector-config",
+                        secret["AOT_CONFIG_CONTENT"])
+    assert "AOT_CONFIG_CONTENT" not in env_of(col), "config must come from SSM, not a plain env var"
+
+
+def test_app_container(task_def):
+    app = container(task_def, "sample-app")
+    assert app["essential"] is True
+    assert app["image"] == VALUES["APP_IMAGE"]
+    assert app["dependsOn"] == [{"containerName": "aws-otel-collector", "condition": "HEALTHY"}]
+    cmd = app["healthCheck"]["command"]
+    assert cmd[:2] == ["CMD", "java"] and cmd[-3:] == ["-cp", "/app/sample-app.jar", "com.example.ecsotel.HealthCheck"]
+    assert [p["containerPort"] for p in app["portMappings"]] == [8080]
+    env = env_of(app)
+    assert env["PORT"] == "8080"
+    assert env["OTEL_SERVICE_NAME"] == "sample-app"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4317"
+    assert env["XRAY_SAMPLING_ENDPOINT"] == "http://127.0.0.1:2000"
+    assert env["AWS_REGION"] == "us-west-2"
+    assert env["AWS_LOG_GROUP_NAMES"] == app["logConfiguration"]["options"]["awslogs-group"]
+
+
+def test_health_check_class_exists():
+    assert (APP_SRC / "HealthCheck.java").is_file(), "the app health check runs com.example.ecsotel.HealthCheck"
+
+
+def app_default_shutdown_grace() -> int:
+    src = (APP_SRC / "config" / "AppConfig.java").read_text()
+    m = re.search(r'"SHUTDOWN_GRACE_SECONDS",\s*(\d+),\s*\d+,\s*(\d+)', src)
+    assert m, "AppConfig.java no longer declares SHUTDOWN_GRACE_SECONDS with a default; update this test"
+    return int(m.group(1))
+
+
+def test_stop_timeout_covers_shutdown_grace(task_def):
+    app = container(task_def, "sample-app")
+    grace = int(env_of(app).get("SHUTDOWN_GRACE_SECONDS", app_default_shutdown_grace()))
+    assert grace == app_default_shutdown_grace() == 10
+    # ECS sends SIGKILL stopTimeout seconds after SIGTERM; leave a margin for the exporters' flush.
+    assert grace + 3 <= app["stopTimeout"] <= 120, "Fargate allows at most 120 s"
+    col = container(task_def, "aws-otel-collector")
+    assert 5 <= col["stopTimeout"] <= 120
+
+
+def test_hardening(task_def):
+    names = {c["name"] for c in task_def["containerDefinitions"]}
+    assert names == {"sample-app", "aws-otel-collector"}
+    volumes = {v["name"] for v in task_def.get("volumes", [])}
+    for c in task_def["containerDefinitions"]:
+        user = c.get("user", "")
+        assert user and user.split(":")[0] not in ("0", "root"), f"{c['name']} must run as a non-root user"
+        assert c["readonlyRootFilesystem"] is True, c["name"]
+        assert not c.get("privileged"), c["name"]
+        for mp in c.get("mountPoints", []):
+            assert mp["sourceVolume"] in volumes
+        assert c["image"].split(":")[-1] not in ("latest", ""), f"{c['name']} image must be pinned"
+        log = c["logConfiguration"]
+        assert log["logDriver"] == "awslogs"
+        assert {"awslogs-group", "awslogs-region", "awslogs-stream-prefix"} <= set(log["options"])
+        for e in c.get("environment", []):
+            assert not re.search(r"SECRET|PASSWORD|TOKEN|ACCESS_KEY", e["name"]), f"secret-like env {e['name']}"
+
+
+def test_app_heap_leaves_room_for_the_rest_of_the_jvm(task_def):
+    app = container(task_def, "sample-app")
+    # The java command line decides (it beats JAVA_TOOL_OPTIONS); only _JAVA_OPTIONS would beat it.
+    assert "_JAVA_OPTIONS" not in env_of(app) and "JAVA_TOOL_OPTIONS" not in env_of(app)
+    flags = [f for f in app["entryPoint"] if f.startswith("-XX:MaxRAMPercentage=")]
+    assert len(flags) == 1, "the app's entryPoint must size the heap explicitly"
+    percent = float(flags[0].split("=")[1])
+    assert app["memory"] * (100 - percent) / 100 >= 112, "metaspace, code cache and threads need ~100+ MiB"
+
+
+def test_unique_log_groups(task_def):
+    groups = [c["logConfiguration"]["options"]["awslogs-group"] for c in task_def["containerDefinitions"]]
+    assert len(set(groups)) == len(groups)
+    assert all(g.startswith("/ecs/ecs-otel-sample/") for g in groups)

@@ -1,0 +1,121 @@
+"""The CloudFormation template renders to exactly task-definition.json and deploy/iam/*.json.
+
+The template is resolved offline with the same values the JSON placeholders get (account, region,
+stack name, workspace id, image, role ARNs), its PascalCase properties are converted to the API's
+camelCase, and the result must equal the rendered JSON documents key for key.
+"""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from cfn import Resolver, load_template, to_api_json
+from conftest import ACCOUNT, IAM, REGION, STACK, TEMPLATE, VALUES, WORKSPACE, WORKSPACE_ARN, load_rendered_json
+from shape_validator import input_shape, validate
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template(TEMPLATE)
+
+
+def resolver(template) -> Resolver:
+    pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::StackName": STACK,
+              "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+    base = Resolver(template, params={}, pseudo=pseudo, refs={}, attrs={})
+    res = template["Resources"]
+
+    def prop(logical, name):
+        return base.resolve(res[logical]["Properties"][name])
+
+    refs = {
+        "AppLogGroup": prop("AppLogGroup", "LogGroupName"),
+        "CollectorLogGroup": prop("CollectorLogGroup", "LogGroupName"),
+        "CollectorConfigParameter": prop("CollectorConfigParameter", "Name"),
+        "Cluster": prop("Cluster", "ClusterName"),
+        "AmpWorkspace": WORKSPACE_ARN,
+    }
+    attrs = {
+        "AmpWorkspace.WorkspaceId": WORKSPACE,
+        "AmpWorkspace.Arn": WORKSPACE_ARN,
+        "TaskRole.Arn": VALUES["TASK_ROLE_ARN"],
+        "ExecutionRole.Arn": VALUES["EXECUTION_ROLE_ARN"],
+        "AppLogGroup.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{refs['AppLogGroup']}:*",
+        "CollectorLogGroup.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{refs['CollectorLogGroup']}:*",
+    }
+    params = {"AppImage": VALUES["APP_IMAGE"], "AppImageRepositoryArn": VALUES["APP_ECR_REPOSITORY_ARN"]}
+    return Resolver(template, params=params, pseudo=pseudo, refs=refs, attrs=attrs)
+
+
+def template_task_def(template) -> dict:
+    props = template["Resources"]["TaskDefinition"]["Properties"]
+    return to_api_json(resolver(template).resolve(props))
+
+
+def test_template_task_definition_equals_task_definition_json(template, task_def):
+    assert template_task_def(template) == task_def
+
+
+def test_template_task_definition_is_a_valid_api_request(template):
+    # Catches a CloudFormation property that has no API counterpart after the case conversion.
+    assert validate(template_task_def(template), input_shape("ecs", "RegisterTaskDefinition")) == []
+
+
+def test_agreement_check_detects_drift(template, task_def):
+    drifted = copy.deepcopy(template)
+    app = drifted["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][1]
+    app["StopTimeout"] = 30
+    assert template_task_def(drifted) != task_def
+
+
+@pytest.mark.parametrize("role, document", [
+    ("TaskRole", "task-role-policy.json"),
+    ("ExecutionRole", "execution-role-policy.json"),
+])
+def test_role_policy_equals_json_document(template, role, document):
+    policies = template["Resources"][role]["Properties"]["Policies"]
+    assert len(policies) == 1, f"{role} must carry exactly one inline policy"
+    assert not template["Resources"][role]["Properties"].get("ManagedPolicyArns"), f"{role}: no managed policies"
+    assert resolver(template).resolve(policies[0]["PolicyDocument"]) == load_rendered_json(IAM / document)
+
+
+@pytest.mark.parametrize("role, document", [
+    ("TaskRole", "task-role-trust-policy.json"),
+    ("ExecutionRole", "execution-role-trust-policy.json"),
+])
+def test_trust_policy_equals_json_document(template, role, document):
+    doc = template["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]
+    assert resolver(template).resolve(doc) == load_rendered_json(IAM / document)
+
+
+def test_parameters_and_outputs_are_documented(template):
+    for kind in ("Parameters", "Outputs"):
+        for name, spec in template[kind].items():
+            assert spec.get("Description", "").strip(), f"{kind}.{name} has no Description"
+
+
+def test_stack_contains_everything(template):
+    types = sorted(r["Type"] for r in template["Resources"].values())
+    assert types == sorted([
+        "AWS::APS::Workspace", "AWS::Logs::LogGroup", "AWS::Logs::LogGroup", "AWS::SSM::Parameter",
+        "AWS::IAM::Role", "AWS::IAM::Role", "AWS::ECS::Cluster", "AWS::ECS::TaskDefinition",
+        "AWS::EC2::SecurityGroup", "AWS::ECS::Service"])
+    for lg in ("AppLogGroup", "CollectorLogGroup"):
+        assert "RetentionInDays" in template["Resources"][lg]["Properties"]
+
+
+def test_security_group_exposes_only_the_app_port(template, task_def):
+    sg = template["Resources"]["ServiceSecurityGroup"]["Properties"]
+    ingress = sg["SecurityGroupIngress"]
+    app_ports = [p["containerPort"] for c in task_def["containerDefinitions"] for p in c.get("portMappings", [])]
+    assert [(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in ingress] == [("tcp", p, p) for p in app_ports]
+    assert ingress[0]["CidrIp"] == {"Ref": "AllowedIngressCidr"}
+    assert "Default" not in template["Parameters"]["AllowedIngressCidr"], "the user must choose the source"
+    assert [(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in sg["SecurityGroupEgress"]] == [("tcp", 443, 443)]
+
+
+def test_ssm_parameter_tier_and_limits(template):
+    p = template["Resources"]["CollectorConfigParameter"]["Properties"]
+    assert p["Tier"] == "Standard" and p["Type"] == "String"
+    assert template["Parameters"]["CollectorConfig"]["MaxLength"] == 4096
