@@ -1,0 +1,120 @@
+package com.example.ecsotel;
+
+import com.example.ecsotel.aws.S3Buckets;
+import com.example.ecsotel.config.AppConfig;
+import com.example.ecsotel.http.AppServer;
+import com.example.ecsotel.http.AwsSdkEndpoint;
+import com.example.ecsotel.http.OrdersEndpoint;
+import com.example.ecsotel.http.OutgoingHttp;
+import com.example.ecsotel.http.Response;
+import com.example.ecsotel.http.Router;
+import com.example.ecsotel.http.SpecEndpoints;
+import com.example.ecsotel.telemetry.SampleAppMetrics;
+import com.example.ecsotel.telemetry.Telemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+/**
+ * The running application: routes, handlers, server and telemetry wired together. Main and the
+ * tests build it the same way; tests only swap the exporters inside {@link Telemetry}.
+ */
+public final class SampleApp {
+  private static final Logger logger = LoggerFactory.getLogger(SampleApp.class);
+  private static final Duration TELEMETRY_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+  private final AppConfig config;
+  private final Telemetry telemetry;
+  private final SampleAppMetrics metrics;
+  private final S3Buckets s3;
+  private final AppServer server;
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  private SampleApp(AppConfig config, Telemetry telemetry, SampleAppMetrics metrics, S3Buckets s3, AppServer server) {
+    this.config = config;
+    this.telemetry = telemetry;
+    this.metrics = metrics;
+    this.s3 = s3;
+    this.server = server;
+  }
+
+  public static SampleApp start(AppConfig config, Telemetry telemetry) throws IOException {
+    OpenTelemetry otel = telemetry.openTelemetry();
+    return start(config, telemetry, S3Buckets.create(otel, config.awsRegion(), config.s3Endpoint()));
+  }
+
+  public static SampleApp start(AppConfig config, Telemetry telemetry, AwsCredentialsProvider credentials)
+      throws IOException {
+    OpenTelemetry otel = telemetry.openTelemetry();
+    return start(config, telemetry, S3Buckets.create(otel, config.awsRegion(), config.s3Endpoint(), credentials));
+  }
+
+  private static SampleApp start(AppConfig config, Telemetry telemetry, S3Buckets s3) throws IOException {
+    Objects.requireNonNull(config, "config");
+    OpenTelemetry otel = telemetry.openTelemetry();
+    SampleAppMetrics metrics = SampleAppMetrics.create(otel);
+    Router router = routes(config, otel, s3);
+    AppServer server =
+        AppServer.start(
+            new InetSocketAddress(config.bindAddress(), config.port()),
+            router,
+            otel,
+            metrics,
+            config.maxConcurrentRequests(),
+            config.rejectInvalidTraceHeaders());
+    return new SampleApp(config, telemetry, metrics, s3, server);
+  }
+
+  static Router routes(AppConfig config, OpenTelemetry otel, S3Buckets s3) {
+    OutgoingHttp http = new OutgoingHttp(otel, config.outgoingTimeout());
+    SpecEndpoints spec = new SpecEndpoints(otel, http, config.outgoingHttpUrl(), config.peers());
+    OrdersEndpoint orders = new OrdersEndpoint(otel, config.ordersLatency(), config.ordersErrorRate());
+    AwsSdkEndpoint aws = new AwsSdkEndpoint(otel, s3);
+    return new Router()
+        .get("/", spec::root)
+        // Container health probes hit this every few seconds: no span, no metric, no log line.
+        .add(new Router.Route("GET", "/health", request -> Response.ok(Map.of("status", "ok")), false))
+        .get("/outgoing-http-call", spec::outgoingHttpCall)
+        .get("/aws-sdk-call", aws::listBuckets)
+        .get("/outgoing-sampleapp", spec::outgoingSampleApp)
+        .get("/orders/{id}", orders::get);
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  /**
+   * The SIGTERM path: stop accepting, let in-flight requests finish within the grace period, then
+   * flush and shut down the SDK. Idempotent.
+   */
+  public boolean shutdown() {
+    if (!stopped.compareAndSet(false, true)) {
+      return true;
+    }
+    long start = System.nanoTime();
+    server.stop(config.shutdownGrace());
+    long drained = System.nanoTime();
+    s3.close();
+    // Bounded: with the collector gone, exporters give up after this instead of retrying on.
+    boolean flushed = telemetry.shutdown(TELEMETRY_SHUTDOWN_TIMEOUT);
+    metrics.close(); // after the SDK's final collection, which still reads these callbacks
+    logger.info(
+        "server drained in {} ms, telemetry {} in {} ms",
+        (drained - start) / 1_000_000,
+        flushed ? "flushed" : "NOT fully flushed",
+        (System.nanoTime() - drained) / 1_000_000);
+    return flushed;
+  }
+}

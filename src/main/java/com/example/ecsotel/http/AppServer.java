@@ -1,0 +1,84 @@
+package com.example.ecsotel.http;
+
+import com.example.ecsotel.telemetry.SampleAppMetrics;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.api.OpenTelemetry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/** The JDK {@link HttpServer} on virtual threads, with a bounded, graceful stop. */
+public final class AppServer {
+  static {
+    // Bound slow clients (slowloris) and oversized header blocks inside the JDK server itself. Read
+    // once when the JDK server classes initialise, so set before the first HttpServer is created.
+    setIfAbsent("sun.net.httpserver.maxReqTime", "30");
+    setIfAbsent("sun.net.httpserver.maxRspTime", "60");
+    setIfAbsent("sun.net.httpserver.maxReqHeaders", "100");
+    setIfAbsent("sun.net.httpserver.maxReqHeaderSize", "65536");
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private AppServer(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  public static AppServer start(
+      InetSocketAddress address,
+      Router router,
+      OpenTelemetry openTelemetry,
+      SampleAppMetrics metrics,
+      int maxConcurrentRequests,
+      boolean rejectInvalidTraceHeaders)
+      throws IOException {
+    Objects.requireNonNull(address, "address");
+    Dispatcher dispatcher =
+        new Dispatcher(
+            router,
+            HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry")),
+            metrics,
+            maxConcurrentRequests,
+            rejectInvalidTraceHeaders);
+    HttpServer server = HttpServer.create(address, 0);
+    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    server.createContext("/", dispatcher);
+    server.setExecutor(executor);
+    server.start();
+    return new AppServer(server, executor);
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /**
+   * Stops accepting connections at once, lets in-flight exchanges finish for up to {@code grace},
+   * then returns. The JDK server only takes whole seconds, so the grace is rounded up.
+   */
+  public void stop(Duration grace) {
+    int seconds = (int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000);
+    server.stop(seconds);
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+}

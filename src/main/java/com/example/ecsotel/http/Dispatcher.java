@@ -1,0 +1,174 @@
+package com.example.ecsotel.http;
+
+import com.example.ecsotel.telemetry.SampleAppMetrics;
+import com.example.ecsotel.telemetry.XrayIds;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point for every exchange: bounds concurrency, validates, routes, wraps the handler in a
+ * SERVER span, writes the JSON body, records metrics and writes one request log line.
+ */
+final class Dispatcher implements HttpHandler {
+  private static final Logger logger = LoggerFactory.getLogger("request");
+
+  private final Router router;
+  private final Instrumenter<ServerRequest, Integer> instrumenter;
+  private final SampleAppMetrics metrics;
+  private final Semaphore permits;
+  private final boolean rejectInvalidTraceHeaders;
+
+  Dispatcher(
+      Router router,
+      Instrumenter<ServerRequest, Integer> instrumenter,
+      SampleAppMetrics metrics,
+      int maxConcurrentRequests,
+      boolean rejectInvalidTraceHeaders) {
+    this.router = Objects.requireNonNull(router, "router");
+    this.instrumenter = Objects.requireNonNull(instrumenter, "instrumenter");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.permits = new Semaphore(maxConcurrentRequests);
+    this.rejectInvalidTraceHeaders = rejectInvalidTraceHeaders;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!permits.tryAcquire()) {
+        // Shed load cheaply instead of queueing without bound; no span for the rejected request.
+        write(exchange, Response.error(503, "overloaded", "too many concurrent requests", Map.of()));
+        return;
+      }
+      try {
+        dispatch(exchange);
+      } finally {
+        permits.release();
+      }
+    }
+  }
+
+  private void dispatch(HttpExchange exchange) throws IOException {
+    long startNanos = System.nanoTime();
+    String method = exchange.getRequestMethod();
+    String path = exchange.getRequestURI().getRawPath();
+    ApiException rejected = null;
+    try {
+      RequestValidator.checkRequest(exchange.getRequestURI(), exchange.getRequestHeaders());
+    } catch (ApiException e) {
+      rejected = e;
+    }
+    Router.Match match = router.match(method, path == null ? "/" : path);
+    if (rejected == null && match.found() && !match.route().traced()) {
+      // Health probes: no span, no metrics, no log line.
+      Response response;
+      try {
+        response = invoke(match, exchange);
+      } catch (Exception e) {
+        response = Response.error(500, "internal_error", "internal error", Map.of());
+      }
+      write(exchange, response);
+      return;
+    }
+    ApiException badTraceHeader = RequestValidator.checkTraceHeaders(exchange.getRequestHeaders());
+    boolean ignoreTraceHeaders = badTraceHeader != null;
+    if (rejected == null && badTraceHeader != null && rejectInvalidTraceHeaders) {
+      rejected = badTraceHeader;
+    }
+    ServerRequest request = new ServerRequest(exchange, match.template(), ignoreTraceHeaders || rejected != null);
+    Context parent = Context.root();
+    Context context = instrumenter.shouldStart(parent, request) ? instrumenter.start(parent, request) : parent;
+    Response response;
+    Throwable error = null;
+    try (Scope ignored = context.makeCurrent()) {
+      response = rejected != null ? toResponse(rejected) : route(match, exchange);
+    } catch (ApiException e) {
+      response = toResponse(e);
+    } catch (Exception e) {
+      error = e;
+      logger.error("unhandled error in {} {}", method, match.template(), e);
+      response = Response.error(500, "internal_error", "internal error", Map.of());
+    }
+    SpanContext spanContext = Span.fromContext(context).getSpanContext();
+    if (spanContext.isValid()) {
+      response.body().put("traceId", XrayIds.traceId(spanContext));
+    }
+    long bytes = 0;
+    try {
+      bytes = write(exchange, response);
+    } catch (IOException e) {
+      error = error == null ? e : error; // client went away; still end the span and count it
+    } finally {
+      if (context != parent) {
+        instrumenter.end(context, request, response.status(), error);
+      }
+      double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
+      String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
+      metrics.recordRequest(api, bytes, millis);
+      logger.info(
+          "{} {} route={} status={} duration_ms={} bytes={} AWS-XRAY-TRACE-ID: {}",
+          method,
+          truncate(path),
+          api,
+          response.status(),
+          Math.round(millis),
+          bytes,
+          spanContext.isValid() ? XrayIds.logId(spanContext) : "-");
+    }
+  }
+
+  private static Response route(Router.Match match, HttpExchange exchange) throws Exception {
+    if (match.found()) {
+      return invoke(match, exchange);
+    }
+    if (match.template() != null) {
+      String allow = String.join(", ", match.allowedMethods());
+      throw new ApiException(405, "method_not_allowed", "use " + allow + " for " + match.template(), Map.of("Allow", allow));
+    }
+    throw new ApiException(404, "not_found", "no such route");
+  }
+
+  private static Response invoke(Router.Match match, HttpExchange exchange) throws Exception {
+    Router.Route route = match.route();
+    // Handlers never see the raw path, only the template and its parameters.
+    return route
+        .handler()
+        .handle(new Request(route.method(), route.template(), match.params(), exchange.getRequestHeaders()));
+  }
+
+  private static Response toResponse(ApiException e) {
+    return Response.error(e.status(), e.code(), e.getMessage(), e.headers());
+  }
+
+  private static long write(HttpExchange exchange, Response response) throws IOException {
+    byte[] bytes = Json.write(response.body()).getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    response.headers().forEach(exchange.getResponseHeaders()::set);
+    exchange.sendResponseHeaders(response.status(), bytes.length);
+    // Flush but do not close: the exchange closes in handle(), after the span has ended and the
+    // log line is written, so a graceful stop (which waits for open exchanges) covers both.
+    OutputStream out = exchange.getResponseBody();
+    out.write(bytes);
+    out.flush();
+    return bytes.length;
+  }
+
+  private static String truncate(String path) {
+    if (path == null) {
+      return "-";
+    }
+    return path.length() > 200 ? path.substring(0, 200) + "…" : path;
+  }
+}

@@ -1,0 +1,62 @@
+package com.example.ecsotel.http;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Traced outgoing GETs with the JDK {@link HttpClient}: one CLIENT span per call and the configured
+ * propagators' headers (traceparent, baggage, X-Amzn-Trace-Id) on the wire.
+ */
+public final class OutgoingHttp {
+  private final HttpClient client;
+  private final Instrumenter<ClientRequest, HttpResponse<?>> instrumenter;
+  private final Duration timeout;
+
+  public OutgoingHttp(OpenTelemetry openTelemetry, Duration timeout) {
+    this.timeout = Objects.requireNonNull(timeout, "timeout");
+    this.instrumenter = HttpTelemetry.client(Objects.requireNonNull(openTelemetry, "openTelemetry"));
+    this.client =
+        HttpClient.newBuilder()
+            .connectTimeout(timeout)
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+  }
+
+  /** GETs {@code uri} and returns the status code; the body is read and discarded. */
+  public int get(URI uri, Map<String, String> extraHeaders) throws IOException, InterruptedException {
+    ClientRequest request = new ClientRequest(uri);
+    request.headers().putAll(extraHeaders);
+    Context parent = Context.current();
+    if (!instrumenter.shouldStart(parent, request)) {
+      return send(request).statusCode();
+    }
+    Context context = instrumenter.start(parent, request);
+    HttpResponse<?> response = null;
+    Throwable error = null;
+    try (Scope ignored = context.makeCurrent()) {
+      response = send(request);
+      return response.statusCode();
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      error = e;
+      throw e;
+    } finally {
+      instrumenter.end(context, request, response, error);
+    }
+  }
+
+  private HttpResponse<Void> send(ClientRequest request) throws IOException, InterruptedException {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri()).timeout(timeout).GET();
+    request.headers().forEach(builder::header);
+    return client.send(builder.build(), HttpResponse.BodyHandlers.discarding());
+  }
+}

@@ -1,0 +1,103 @@
+package com.example.ecsotel.http;
+
+import com.sun.net.httpserver.HttpsExchange;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesGetter;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Maps {@code com.sun.net.httpserver} onto the HTTP semantic-convention getters of the maintained
+ * instrumentation API. (The ready-made opentelemetry-java-http-server module is not served at the
+ * 2.31.1-alpha line by our Maven mirror, so we supply the ~60 lines it would.)
+ */
+enum ServerAttributesGetter
+    implements HttpServerAttributesGetter<ServerRequest, Integer>, TextMapGetter<ServerRequest> {
+  INSTANCE;
+
+  /** Headers that carry trace context; skipped when they failed validation. */
+  static final Set<String> TRACE_HEADERS =
+      Set.of("traceparent", "tracestate", "x-amzn-trace-id", "baggage");
+
+  @Override
+  public String getHttpRequestMethod(ServerRequest request) {
+    return request.exchange().getRequestMethod();
+  }
+
+  @Override
+  public List<String> getHttpRequestHeader(ServerRequest request, String name) {
+    List<String> values = request.exchange().getRequestHeaders().get(name);
+    return values == null ? List.of() : values;
+  }
+
+  @Override
+  public Integer getHttpResponseStatusCode(ServerRequest request, Integer status, Throwable error) {
+    return status;
+  }
+
+  @Override
+  public List<String> getHttpResponseHeader(ServerRequest request, Integer status, String name) {
+    List<String> values = request.exchange().getResponseHeaders().get(name);
+    return values == null ? List.of() : values;
+  }
+
+  @Override
+  public String getUrlScheme(ServerRequest request) {
+    return request.exchange() instanceof HttpsExchange ? "https" : "http";
+  }
+
+  @Override
+  public String getUrlPath(ServerRequest request) {
+    return request.exchange().getRequestURI().getRawPath();
+  }
+
+  @Override
+  public String getUrlQuery(ServerRequest request) {
+    return request.exchange().getRequestURI().getRawQuery();
+  }
+
+  @Override
+  public String getHttpRoute(ServerRequest request) {
+    return request.route();
+  }
+
+  @Override
+  public String getNetworkProtocolName(ServerRequest request, Integer status) {
+    return "http";
+  }
+
+  @Override
+  public String getNetworkProtocolVersion(ServerRequest request, Integer status) {
+    String protocol = request.exchange().getProtocol(); // "HTTP/1.1"
+    int slash = protocol == null ? -1 : protocol.indexOf('/');
+    return slash < 0 ? null : protocol.substring(slash + 1);
+  }
+
+  @Override
+  public InetSocketAddress getNetworkPeerInetSocketAddress(ServerRequest request, Integer status) {
+    return request.exchange().getRemoteAddress();
+  }
+
+  @Override
+  public InetSocketAddress getNetworkLocalInetSocketAddress(ServerRequest request, Integer status) {
+    return request.exchange().getLocalAddress();
+  }
+
+  // TextMapGetter: lets the configured propagators (W3C, baggage, X-Ray) read incoming headers.
+
+  @Override
+  public Iterable<String> keys(ServerRequest request) {
+    return request.exchange().getRequestHeaders().keySet();
+  }
+
+  @Override
+  public String get(ServerRequest request, String key) {
+    if (request == null
+        || (request.ignoreTraceHeaders() && TRACE_HEADERS.contains(key.toLowerCase(Locale.ROOT)))) {
+      return null;
+    }
+    return request.exchange().getRequestHeaders().getFirst(key);
+  }
+}

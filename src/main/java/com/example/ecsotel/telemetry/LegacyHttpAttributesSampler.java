@@ -1,0 +1,76 @@
+package com.example.ecsotel.telemetry;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.data.LinkData;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Lets X-Ray sampling rules that filter on HTTPMethod, URLPath or Host work with current HTTP
+ * semantic conventions. The contrib X-Ray sampler served to us (1.43.0) matches rules against the
+ * old attribute names ({@code http.method}, {@code http.target}, {@code net.host.name}); this copies
+ * the current values under those names for the sampling decision only; spans keep the new names.
+ */
+final class LegacyHttpAttributesSampler implements Sampler {
+  private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+  private static final AttributeKey<String> PATH = AttributeKey.stringKey("url.path");
+  private static final AttributeKey<String> QUERY = AttributeKey.stringKey("url.query");
+  private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+  private static final AttributeKey<String> LEGACY_METHOD = AttributeKey.stringKey("http.method");
+  private static final AttributeKey<String> LEGACY_TARGET = AttributeKey.stringKey("http.target");
+  private static final AttributeKey<String> LEGACY_HOST = AttributeKey.stringKey("net.host.name");
+
+  private final Sampler delegate;
+
+  LegacyHttpAttributesSampler(Sampler delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  @Override
+  public SamplingResult shouldSample(
+      Context parentContext,
+      String traceId,
+      String name,
+      SpanKind spanKind,
+      Attributes attributes,
+      List<LinkData> parentLinks) {
+    return delegate.shouldSample(parentContext, traceId, name, spanKind, withLegacy(attributes), parentLinks);
+  }
+
+  static Attributes withLegacy(Attributes attributes) {
+    String method = attributes.get(METHOD);
+    String path = attributes.get(PATH);
+    if (method == null && path == null) {
+      return attributes;
+    }
+    AttributesBuilder builder = attributes.toBuilder();
+    if (method != null && attributes.get(LEGACY_METHOD) == null) {
+      builder.put(LEGACY_METHOD, method);
+    }
+    if (path != null && attributes.get(LEGACY_TARGET) == null) {
+      String query = attributes.get(QUERY);
+      builder.put(LEGACY_TARGET, query == null ? path : path + "?" + query);
+    }
+    String host = attributes.get(SERVER_ADDRESS);
+    if (host != null && attributes.get(LEGACY_HOST) == null) {
+      builder.put(LEGACY_HOST, host);
+    }
+    return builder.build();
+  }
+
+  @Override
+  public String getDescription() {
+    return delegate.getDescription();
+  }
+
+  @Override
+  public String toString() {
+    return getDescription();
+  }
+}

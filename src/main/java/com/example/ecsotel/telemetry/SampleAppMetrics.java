@@ -1,0 +1,133 @@
+package com.example.ecsotel.telemetry;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
+import java.lang.management.ThreadMXBean;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The seven metrics of the ADOT sample-app spec, measured from the real process instead of the
+ * spec's random values. Only the OpenTelemetry API is used. The single per-request attribute,
+ * {@code apiName}, is the route template (or {@code unmatched}), so series never grow with URLs.
+ */
+public final class SampleAppMetrics implements AutoCloseable {
+  public static final String UNMATCHED_ROUTE = "unmatched";
+  static final AttributeKey<String> API_NAME = AttributeKey.stringKey("apiName");
+
+  private static final Attributes REQUEST_ATTRIBUTES = common("request");
+  private static final Attributes RANDOM_ATTRIBUTES = common("random");
+
+  private final Map<String, LongAdder> requestsByApi = new ConcurrentHashMap<>();
+  private final Map<String, Attributes> attributesByApi = new ConcurrentHashMap<>();
+  private final LongCounter bytesSent;
+  private final DoubleHistogram latency;
+  private final List<AutoCloseable> callbacks;
+
+  private SampleAppMetrics(Meter meter) {
+    bytesSent =
+        meter
+            .counterBuilder("total_bytes_sent")
+            .setUnit("By")
+            .setDescription("Keeps a sum of the total amount of bytes sent while the application is alive")
+            .build();
+    latency =
+        meter
+            .histogramBuilder("latency_time")
+            .setUnit("ms")
+            .setDescription("Measures latency time in buckets of 100 300 and 500")
+            .setExplicitBucketBoundariesAdvice(List.of(100.0, 300.0, 500.0))
+            .build();
+    RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    callbacks =
+        List.of(
+            meter
+                .counterBuilder("total_api_requests")
+                .setUnit("1")
+                .setDescription("Increments by one every time a sampleapp endpoint is used")
+                .buildWithCallback(
+                    m -> requestsByApi.forEach((api, n) -> m.record(n.sum(), attributesFor(api)))),
+            meter
+                .counterBuilder("time_alive")
+                .setUnit("ms")
+                .setDescription("Total amount of time that the application has been alive")
+                .buildWithCallback(m -> m.record(runtime.getUptime(), RANDOM_ATTRIBUTES)),
+            meter
+                .upDownCounterBuilder("total_heap_size")
+                .setUnit("By")
+                .setDescription("The current total heap size")
+                .buildWithCallback(
+                    m -> m.record(Runtime.getRuntime().totalMemory(), RANDOM_ATTRIBUTES)),
+            meter
+                .upDownCounterBuilder("threads_active")
+                .setUnit("1")
+                .setDescription("The total number of threads active")
+                .buildWithCallback(m -> m.record(threads.getThreadCount(), RANDOM_ATTRIBUTES)),
+            meter
+                .gaugeBuilder("cpu_usage")
+                .setUnit("1")
+                .setDescription("Cpu usage percent")
+                .buildWithCallback(
+                    m -> {
+                      double load = processCpuLoad();
+                      if (load >= 0) { // negative means "not available yet" on this JVM
+                        m.record(load * 100.0, RANDOM_ATTRIBUTES);
+                      }
+                    }));
+  }
+
+  public static SampleAppMetrics create(OpenTelemetry openTelemetry) {
+    Objects.requireNonNull(openTelemetry, "openTelemetry");
+    return new SampleAppMetrics(
+        openTelemetry.getMeter("com.example.ecsotel.sample-app"));
+  }
+
+  /** Records one finished request; {@code apiName} must be a route template, never a raw path. */
+  public void recordRequest(String apiName, long bytes, double latencyMillis) {
+    Attributes attributes = attributesFor(apiName);
+    requestsByApi.computeIfAbsent(apiName, unused -> new LongAdder()).increment();
+    bytesSent.add(bytes, attributes);
+    latency.record(latencyMillis, attributes);
+  }
+
+  private Attributes attributesFor(String apiName) {
+    return attributesByApi.computeIfAbsent(
+        apiName, api -> REQUEST_ATTRIBUTES.toBuilder().put(API_NAME, api).build());
+  }
+
+  private static double processCpuLoad() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuLoad();
+    }
+    return -1;
+  }
+
+  private static Attributes common(String metricType) {
+    return Attributes.of(
+        AttributeKey.stringKey("signal"), "metric",
+        AttributeKey.stringKey("language"), "java",
+        AttributeKey.stringKey("metricType"), metricType);
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable callback : callbacks) {
+      try {
+        callback.close();
+      } catch (Exception ignored) {
+        // observable instruments never throw on close
+      }
+    }
+  }
+}

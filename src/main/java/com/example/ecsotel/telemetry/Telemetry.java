@@ -1,0 +1,210 @@
+package com.example.ecsotel.telemetry;
+
+import com.example.ecsotel.config.TelemetryConfig;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.contrib.awsxray.AwsXrayIdGenerator;
+import io.opentelemetry.contrib.awsxray.AwsXrayRemoteSampler;
+import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.export.MetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that owns the OpenTelemetry SDK: it builds it through the autoconfigure module (so
+ * every standard OTEL_* variable behaves per spec), adds the AWS pieces as customizers, and shuts it
+ * down. Everything else in the app sees only the {@link OpenTelemetry} API.
+ */
+public final class Telemetry implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(Telemetry.class);
+
+  /**
+   * Defaults that differ from the SDK's own; any OTEL_* variable or system property overrides them.
+   * The resource providers shipped in opentelemetry-aws-resources are all disabled by default: the
+   * EC2 and EKS ones would probe instance metadata off AWS. The ECS resource is added explicitly.
+   */
+  static final Map<String, String> DEFAULTS =
+      Map.of(
+          "otel.propagators", "tracecontext,baggage,xray",
+          "otel.exporter.otlp.protocol", "grpc",
+          // AMP's remote write rejects delta; cumulative is also the SDK default, but say it out loud.
+          "otel.exporter.otlp.metrics.temporality.preference", "cumulative",
+          // Logs go to stdout (awslogs driver -> CloudWatch Logs), correlated by the X-Ray trace id.
+          "otel.logs.exporter", "none",
+          "otel.java.disabled.resource.providers",
+              String.join(
+                  ",",
+                  "io.opentelemetry.contrib.aws.resource.BeanstalkResourceProvider",
+                  "io.opentelemetry.contrib.aws.resource.Ec2ResourceProvider",
+                  "io.opentelemetry.contrib.aws.resource.EcsResourceProvider",
+                  "io.opentelemetry.contrib.aws.resource.EksResourceProvider",
+                  "io.opentelemetry.contrib.aws.resource.LambdaResourceProvider"));
+
+  private final OpenTelemetrySdk sdk;
+  private final Resource resource;
+  private final List<AutoCloseable> closeables;
+
+  private Telemetry(OpenTelemetrySdk sdk, Resource resource, List<AutoCloseable> closeables) {
+    this.sdk = sdk;
+    this.resource = resource;
+    this.closeables = closeables;
+  }
+
+  /** Production wiring: configuration from the environment, exporters from OTEL_* variables. */
+  public static Telemetry create(TelemetryConfig config) {
+    return builder(config).build();
+  }
+
+  public static Builder builder(TelemetryConfig config) {
+    return new Builder(Objects.requireNonNull(config, "config"));
+  }
+
+  public OpenTelemetry openTelemetry() {
+    return sdk;
+  }
+
+  /** The resource the SDK was built with (service.name, ECS attributes, log groups). */
+  public Resource resource() {
+    return resource;
+  }
+
+  /** Flushes every finished span and the last metric collection, then stops the SDK. */
+  public boolean shutdown(Duration timeout) {
+    // SDK first: its final metric collection still needs the observable callbacks registered.
+    // OpenTelemetrySdk.shutdown() itself can block (the metric reader joins its final export, and
+    // exporters retry with backoff when the collector is gone), so bound it from another thread.
+    AtomicBoolean success = new AtomicBoolean();
+    Thread flusher =
+        Thread.ofPlatform()
+            .daemon()
+            .name("otel-shutdown")
+            .start(
+                () -> {
+                  CompletableResultCode result = sdk.shutdown();
+                  success.set(result.join(timeout.toMillis(), TimeUnit.MILLISECONDS).isSuccess());
+                });
+    try {
+      if (!flusher.join(timeout)) {
+        logger.warn("OpenTelemetry SDK shutdown did not complete within {}", timeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (AutoCloseable closeable : closeables) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        logger.warn("closing {} failed", closeable, e);
+      }
+    }
+    return success.get();
+  }
+
+  @Override
+  public void close() {
+    shutdown(Duration.ofSeconds(5));
+  }
+
+  /** Builds the SDK; tests add in-memory processors and readers and override properties. */
+  public static final class Builder {
+    private final TelemetryConfig config;
+    private final Map<String, String> overrides = new HashMap<>();
+    private final List<SpanProcessor> extraSpanProcessors = new ArrayList<>();
+    private final List<MetricReader> extraMetricReaders = new ArrayList<>();
+    private boolean runtimeMetrics = true;
+
+    private Builder(TelemetryConfig config) {
+      this.config = config;
+    }
+
+    /** Sets an SDK property (e.g. {@code otel.traces.exporter}) that wins over the environment. */
+    public Builder property(String key, String value) {
+      overrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder addSpanProcessor(SpanProcessor processor) {
+      extraSpanProcessors.add(Objects.requireNonNull(processor, "processor"));
+      return this;
+    }
+
+    public Builder addMetricReader(MetricReader reader) {
+      extraMetricReaders.add(Objects.requireNonNull(reader, "reader"));
+      return this;
+    }
+
+    public Builder runtimeMetrics(boolean enabled) {
+      this.runtimeMetrics = enabled;
+      return this;
+    }
+
+    public Telemetry build() {
+      List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
+      AtomicReference<Resource> finalResource = new AtomicReference<>(Resource.getDefault());
+      AutoConfiguredOpenTelemetrySdk autoConfigured =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .addPropertiesSupplier(() -> DEFAULTS)
+              .addPropertiesCustomizer(unused -> overrides)
+              .addResourceCustomizer(
+                  (resource, props) -> {
+                    Resource customized = AppResource.customize(resource, config);
+                    finalResource.set(customized);
+                    return customized;
+                  })
+              .addSamplerCustomizer(
+                  (sampler, props) -> defaultSampler(sampler, props, finalResource.get(), closeables))
+              .addTracerProviderCustomizer(
+                  (builder, props) -> {
+                    // X-Ray needs the epoch seconds in the first 8 hex digits of every trace id.
+                    builder.setIdGenerator(AwsXrayIdGenerator.getInstance());
+                    extraSpanProcessors.forEach(builder::addSpanProcessor);
+                    return builder;
+                  })
+              .addMeterProviderCustomizer(
+                  (builder, props) -> {
+                    extraMetricReaders.forEach(builder::registerMetricReader);
+                    return builder;
+                  })
+              // We flush on our own SIGTERM path, after in-flight requests have finished.
+              .disableShutdownHook()
+              .build();
+      OpenTelemetrySdk sdk = autoConfigured.getOpenTelemetrySdk();
+      if (runtimeMetrics) {
+        closeables.add(RuntimeTelemetry.create(sdk));
+      }
+      return new Telemetry(sdk, finalResource.get(), closeables);
+    }
+
+    private Sampler defaultSampler(
+        Sampler configured, ConfigProperties props, Resource resource, List<AutoCloseable> closeables) {
+      if (props.getString("otel.traces.sampler") != null) {
+        return configured; // the user chose a sampler explicitly: honour it as the spec says
+      }
+      // Until the first successful poll (or when the sidecar is absent) the contrib sampler uses its
+      // built-in fallback, X-Ray's default rule: 1 request/s, then 5 % of the rest.
+      AwsXrayRemoteSampler remote =
+          AwsXrayRemoteSampler.newBuilder(resource)
+              .setEndpoint(config.xraySamplingEndpoint().toString())
+              .setPollingInterval(config.xraySamplingPollInterval())
+              .build();
+      closeables.add(remote);
+      return Sampler.parentBased(new LegacyHttpAttributesSampler(remote));
+    }
+  }
+}
