@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Builds local stand-ins for the public base images, WITHOUT any container registry:
+#
+#   debian   - a minimal Debian bookworm rootfs (debootstrap --variant=minbase, from the Debian mirror apt
+#              uses), `docker import`ed; stands in for debian:bookworm-slim (the app's RUNTIME_BASE)
+#   jdk      - debian + the machine's Temurin JDK in /opt/java/openjdk (the eclipse-temurin layout)
+#   maven    - jdk + Debian's Maven in /usr/share/maven; stands in for maven:3.9-eclipse-temurin-21 (MAVEN_IMAGE)
+#   prometheus - debian + Debian's prometheus binary and web assets; stands in for prom/prometheus
+#
+# Every image tag carries a hash of its inputs, so a warm run only checks that the tags exist (instant).
+# The rootfs tarball is also kept under ~/.cache/ecs-otel-sample/images/ so a wiped docker data root
+# re-imports in seconds instead of re-running debootstrap.
+#
+# Progress goes to stderr. stdout is a set of shell assignments for the build args:
+#   eval "$(compose/base-images.sh)"   # -> MAVEN_IMAGE, RUNTIME_BASE, JDK_IMAGE, PROMETHEUS_IMAGE
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}/images
+SUITE=bookworm
+# The JDK copied into the "jdk"/"maven" images: LOCAL_JDK_DIR, else the newest JDK >= 21 in /usr/lib/jvm.
+pick_jdk() {
+  local best="" best_v=0 d v
+  for d in /usr/lib/jvm/*/; do
+    d=${d%/}
+    [[ -x $d/bin/javac && -x $d/bin/jlink && -f $d/release ]] || continue
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$d/release")
+    [[ $v =~ ^[0-9]+$ ]] && (( v >= 21 && v > best_v )) && { best=$d; best_v=$v; }
+  done
+  echo "$best"
+}
+JDK_DIR=${LOCAL_JDK_DIR:-$(pick_jdk)}
+MAVEN_DIR=${LOCAL_MAVEN_DIR:-/usr/share/maven}
+REPO_PREFIX=ecs-otel-sample-base
+log() { echo "[base-images] $*" >&2; }
+need() { command -v "$1" >/dev/null || { log "missing tool: $1"; exit 1; }; }
+h() { sha256sum | cut -c1-12; }
+have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+
+need docker
+mkdir -p "$CACHE"
+
+# The mirror apt already uses (first deb.debian.org-style URI for the main archive).
+mirror=$(grep -h -E '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+  | grep -v -E 'security|updates' | sed -E 's/^URIs:[[:space:]]*//; s/^deb (\[[^]]*\] )?//; s/[[:space:]].*//' | head -1 || true)
+mirror=${DEBIAN_MIRROR:-${mirror:-http://deb.debian.org/debian}}
+
+# ---- debian (rootfs) ---------------------------------------------------------------------------------
+# Recipe version: bump when the trimming below changes.
+debian_key=$(printf 'recipe=3 suite=%s variant=minbase arch=amd64\n' "$SUITE" | h)
+DEBIAN_IMAGE=$REPO_PREFIX/debian:$SUITE-$debian_key
+rootfs_tar=$CACHE/debian-$SUITE-minbase-$debian_key.tar
+if ! have_image "$DEBIAN_IMAGE"; then
+  if [[ ! -s $rootfs_tar ]]; then
+    need debootstrap
+    log "debootstrap $SUITE (minbase) from $mirror - cold, takes a few minutes"
+    t0=$SECONDS
+    root=$(mktemp -d /tmp/ecs-otel-rootfs.XXXXXX)
+    trap 'rm -rf "$root"' EXIT
+    debootstrap --variant=minbase --arch=amd64 "$SUITE" "$root" "$mirror" >&2
+    # Trim like the official -slim images: no apt lists/caches, docs, man pages, locales.
+    cat >"$root/etc/apt/sources.list" <<EOF
+deb http://deb.debian.org/debian $SUITE main
+deb http://deb.debian.org/debian $SUITE-updates main
+deb http://deb.debian.org/debian-security $SUITE-security main
+EOF
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
+      "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/var/log/*.log \
+      "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old
+    find "$root/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} + 2>/dev/null || true
+    tar --numeric-owner -C "$root" -cf "$rootfs_tar.tmp" .
+    mv "$rootfs_tar.tmp" "$rootfs_tar"
+    rm -rf "$root"; trap - EXIT
+    log "rootfs built in $((SECONDS - t0)) s: $(du -h "$rootfs_tar" | cut -f1)"
+  fi
+  log "docker import $rootfs_tar -> $DEBIAN_IMAGE"
+  docker import -c 'CMD ["bash"]' -c 'ENV LANG=C.UTF-8' "$rootfs_tar" "$DEBIAN_IMAGE" >/dev/null
+fi
+log "debian     $DEBIAN_IMAGE"
+
+# ---- jdk ------------------------------------------------------------------------------------------------
+[[ -n $JDK_DIR && -x $JDK_DIR/bin/javac ]] || { log "no JDK >= 21 in /usr/lib/jvm (set LOCAL_JDK_DIR)"; exit 1; }
+jdk_key=$( { echo "recipe=2 base=$DEBIAN_IMAGE"; cat "$JDK_DIR/release"; } | h)
+JDK_IMAGE=$REPO_PREFIX/jdk:$jdk_key
+if ! have_image "$JDK_IMAGE"; then
+  log "building $JDK_IMAGE from $JDK_DIR"
+  ctx=$(mktemp -d /tmp/ecs-otel-jdk.XXXXXX)
+  # -L: distro-packaged JDKs symlink lib/security/cacerts (and legal files) into /etc; the image needs files.
+  cp -aL "$JDK_DIR" "$ctx/jdk"
+  cat >"$ctx/Dockerfile" <<EOF
+FROM $DEBIAN_IMAGE
+COPY jdk /opt/java/openjdk
+ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+EOF
+  docker build -q -t "$JDK_IMAGE" "$ctx" >&2
+  rm -rf "$ctx"
+fi
+log "jdk        $JDK_IMAGE"
+
+# ---- maven ----------------------------------------------------------------------------------------------
+[[ -x $MAVEN_DIR/bin/mvn ]] || { log "no Maven at $MAVEN_DIR (apt-get install maven)"; exit 1; }
+mvn_version=$(dpkg-query -W -f '${Version}' maven 2>/dev/null || ls -l "$MAVEN_DIR/lib" | h)
+maven_key=$(echo "recipe=1 base=$JDK_IMAGE maven=$mvn_version" | h)
+MAVEN_IMAGE=$REPO_PREFIX/maven:$maven_key
+if ! have_image "$MAVEN_IMAGE"; then
+  log "building $MAVEN_IMAGE from $MAVEN_DIR (Debian maven $mvn_version)"
+  ctx=$(mktemp -d /tmp/ecs-otel-maven.XXXXXX)
+  # Debian's /usr/share/maven is mostly symlinks into /usr/share/java and /etc/maven: dereference them.
+  cp -rL "$MAVEN_DIR" "$ctx/maven"
+  cat >"$ctx/Dockerfile" <<EOF
+FROM $JDK_IMAGE
+COPY maven /usr/share/maven
+RUN ln -s /usr/share/maven/bin/mvn /usr/bin/mvn && mvn -v
+ENV MAVEN_HOME=/usr/share/maven
+EOF
+  docker build -q -t "$MAVEN_IMAGE" "$ctx" >&2
+  rm -rf "$ctx"
+fi
+log "maven      $MAVEN_IMAGE"
+
+# ---- prometheus -----------------------------------------------------------------------------------------
+PROMETHEUS_IMAGE=""
+if [[ -x /usr/bin/prometheus ]] || { command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus >&2; }; then
+  prom_version=$(dpkg-query -W -f '${Version}' prometheus)
+  prom_key=$(echo "recipe=1 base=$DEBIAN_IMAGE prometheus=$prom_version" | h)
+  PROMETHEUS_IMAGE=$REPO_PREFIX/prometheus:$prom_key
+  if ! have_image "$PROMETHEUS_IMAGE"; then
+    log "building $PROMETHEUS_IMAGE from Debian prometheus $prom_version"
+    ctx=$(mktemp -d /tmp/ecs-otel-prom.XXXXXX)
+    cp /usr/bin/prometheus "$ctx/"
+    cp -a /usr/share/prometheus/web "$ctx/web"
+    cp /etc/prometheus/prometheus.yml "$ctx/prometheus.yml"
+    # Same layout and user as prom/prometheus: /bin/prometheus, /etc/prometheus, data in /prometheus, nobody.
+    cat >"$ctx/Dockerfile" <<EOF
+FROM $DEBIAN_IMAGE
+COPY prometheus /bin/prometheus
+COPY web /usr/share/prometheus/web
+COPY prometheus.yml /etc/prometheus/prometheus.yml
+RUN mkdir /prometheus && chown 65534:65534 /prometheus
+USER 65534
+WORKDIR /prometheus
+EXPOSE 9090
+ENTRYPOINT ["/bin/prometheus"]
+CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+EOF
+    docker build -q -t "$PROMETHEUS_IMAGE" "$ctx" >&2
+    rm -rf "$ctx"
+  fi
+  log "prometheus $PROMETHEUS_IMAGE"
+else
+  log "no Debian prometheus package available; PROMETHEUS_IMAGE left unset"
+fi
+
+cat <<EOF
+MAVEN_IMAGE=$MAVEN_IMAGE
+RUNTIME_BASE=$DEBIAN_IMAGE
+JDK_IMAGE=$JDK_IMAGE
+PROMETHEUS_IMAGE=$PROMETHEUS_IMAGE
+EOF
