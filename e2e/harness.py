@@ -1,0 +1,162 @@
+"""Process and HTTP plumbing for the end-to-end suite.
+
+Everything here talks to loopback only: `http()` refuses any other host, and the HTTP opener ignores
+proxy variables so a CI proxy can never see (or reroute) a test request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+# No ProxyHandler: environment proxies must never apply to these loopback calls.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+         timeout: float = 15.0) -> Reply:
+    """One HTTP exchange; 4xx/5xx are returned, not raised. Loopback URLs only."""
+    host = urllib.parse.urlsplit(url).hostname
+    if host not in LOOPBACK:
+        raise ValueError(f"the e2e suite only talks to loopback, refusing {url}")
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with _OPENER.open(req, timeout=timeout) as resp:
+            return Reply(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
+    except urllib.error.HTTPError as e:
+        return Reply(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
+
+
+def get(url: str, **kw) -> Reply:
+    return http("GET", url, **kw)
+
+
+def get_json(url: str, **kw) -> Any:
+    reply = get(url, **kw)
+    if reply.status != 200:
+        raise AssertionError(f"GET {url} -> {reply.status}: {reply.text()[:500]}")
+    return reply.json()
+
+
+def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: float = 0.5) -> Any:
+    """Polls `probe` until it returns a truthy value; the timeout is only an upper bound."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            last = probe()
+            if last:
+                return last
+        except (OSError, ValueError, AssertionError, KeyError) as e:  # not up yet / not there yet
+            last = e
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r:.2000}")
+        time.sleep(interval)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def tail(path: Path, lines: int = 60) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError as e:
+        return f"<cannot read {path}: {e}>"
+    return "\n".join(text[-lines:])
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it if pytest dies (even by SIGKILL), so nothing is orphaned."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class Proc:
+    """A child process in its own process group, logging to a file, stopped with SIGTERM then SIGKILL."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], logdir: Path, cwd: Path | None = None):
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+        self.log = logdir / f"{name}.log"
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> "Proc":
+        out = open(self.log, "ab")
+        try:
+            self.popen = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
+                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                          preexec_fn=_die_with_parent)
+        finally:
+            out.close()
+        return self
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def wait_ready(self, probe: Callable[[], Any], timeout: float, what: str) -> None:
+        def check():
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited with {self.popen.returncode} before {what}:\n"
+                                   f"{tail(self.log)}")
+            ok = probe()
+            # Still ours? A probe can be answered by a stranger on the same port if our bind failed.
+            if ok and not self.alive():
+                raise RuntimeError(f"{self.name} exited with {self.popen.returncode}:\n{tail(self.log)}")
+            return ok
+        try:
+            wait_until(check, timeout, f"{self.name}: {what}", interval=0.3)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n--- {self.log} (tail)\n{tail(self.log)}") from None
+
+    def stop(self, grace: float = 15.0) -> int | None:
+        """SIGTERM to this process's own group, SIGKILL after `grace` seconds; returns the exit code."""
+        if self.popen is None:
+            return None
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.popen.wait(10)
+        return self.popen.returncode

@@ -1,0 +1,88 @@
+"""What a user sees in the X-Ray console: the segments the collector's awsxray exporter delivered."""
+
+import pytest
+
+from conftest import (CALLS, ECS_META, SERVICE, SERVICE_A, SERVICE_B, get_json, is_subsegment, server_segment,
+                      wait_for_trace)
+
+TRACED = [c for c in CALLS if c[1] != "/health"]
+
+
+def _trace_id(traffic, instance, path):
+    return traffic[(instance, path)].json()["traceId"]
+
+
+@pytest.mark.parametrize("instance,path,status", TRACED, ids=[f"{i}{p}" for i, p, _ in TRACED])
+def test_server_segment_has_service_name_http_data_and_flags(traffic, instance, path, status):
+    service = SERVICE[instance]
+    docs = wait_for_trace(_trace_id(traffic, instance, path), lambda d: server_segment(d, service, path),
+                          f"the {service} segment for {path}")
+    seg = server_segment(docs, service, path)
+    assert "parent_id" not in seg, "a request from curl starts a new trace"
+    assert seg["id"] and len(seg["id"]) == 16
+    assert seg["end_time"] >= seg["start_time"]
+    request = seg["http"]["request"]
+    assert request["method"] == "GET"
+    assert request["url"].endswith(path), request
+    assert seg["http"]["response"]["status"] == status
+    # X-Ray's flags: fault for 5xx, error for 4xx, neither for success.
+    assert bool(seg.get("fault")) == (status >= 500), seg
+    assert bool(seg.get("error")) == (400 <= status < 500), seg
+
+
+@pytest.mark.parametrize("instance", ["A", "B"])
+def test_aws_sdk_call_shows_an_s3_subsegment(traffic, instance):
+    def has_s3(docs):
+        return [d for d in docs if is_subsegment(d) and d.get("namespace") == "aws"]
+    docs = wait_for_trace(_trace_id(traffic, instance, "/aws-sdk-call"), has_s3, "an AWS SDK subsegment")
+    sub = has_s3(docs)[0]
+    assert sub["name"] == "S3"
+    assert sub["aws"]["operation"] == "ListBuckets"
+    assert sub["http"]["response"]["status"] == 200
+    assert not sub.get("fault") and not sub.get("error")
+    # It hangs under the app's own segment of the same trace.
+    ids = {d["id"] for d in docs}
+    assert sub["parent_id"] in ids
+
+
+# The ECS metadata stand-in models one task with one app container, so both instances report it.
+@pytest.mark.parametrize("instance,container", [("A", "sample-app"), ("B", "sample-app")])
+def test_segments_carry_ecs_origin_and_metadata(traffic, instance, container):
+    service = SERVICE[instance]
+    docs = wait_for_trace(_trace_id(traffic, instance, "/"), lambda d: server_segment(d, service, "/"),
+                          f"the {service} segment")
+    seg = server_segment(docs, service, "/")
+    assert seg["origin"] == "AWS::ECS::Fargate", seg
+    task = get_json(f"{ECS_META}/v4/{container}/task")
+    ecs = seg["aws"]["ecs"]
+    # Task-level fields come from the app's EcsResource and/or the collector's ecs resource detector.
+    assert ecs["task_arn"] == task["TaskARN"], seg
+    assert ecs["cluster_arn"] == task["Cluster"], seg
+    assert ecs["task_family"] == task["Family"], seg
+    assert ecs["launch_type"].lower() == task["LaunchType"].lower(), seg
+    # The container name only the app itself can know (its own metadata); the contrib EcsResource gives up
+    # silently after 2 s, so on a starved machine it may be missing, but it is never another container's.
+    assert ecs.get("container", container) == container, seg
+    # Trace -> logs: the segment names the app container's CloudWatch Logs group (awslogs driver).
+    log_group = get_json(f"{ECS_META}/v4/{container}")["LogOptions"]["awslogs-group"]
+    assert log_group in [g.get("log_group") for g in seg["aws"].get("cloudwatch_logs", [])], seg["aws"]
+
+
+def test_one_trace_spans_both_services(traffic):
+    trace_id = _trace_id(traffic, "A", "/outgoing-sampleapp")
+    docs = wait_for_trace(trace_id, lambda d: server_segment(d, SERVICE_A) and server_segment(d, SERVICE_B),
+                          "segments of both services")
+    a = server_segment(docs, SERVICE_A, "/outgoing-sampleapp")
+    b = server_segment(docs, SERVICE_B, "/outgoing-sampleapp")
+    assert "parent_id" not in a, "A's segment is the root of the trace"
+    assert b["http"]["request"]["url"].endswith("/outgoing-sampleapp")
+    # B's parent is A's outgoing HTTP call: a subsegment in the same trace, below A's segment.
+    by_id = {d["id"]: d for d in docs}
+    client = by_id.get(b["parent_id"])
+    assert client is not None and is_subsegment(client), f"B's parent {b.get('parent_id')} not in trace"
+    assert client["http"]["request"]["url"].endswith("/outgoing-sampleapp")
+    assert client["http"]["response"]["status"] == 200
+    node, hops = client, 0
+    while node.get("parent_id") and hops < 10:
+        node, hops = by_id[node["parent_id"]], hops + 1
+    assert node is a, "the client subsegment's ancestry ends at A's segment"

@@ -1,0 +1,49 @@
+"""Central sampling: a rule served by the X-Ray stand-in reaches the app's X-Ray remote sampler through the
+collector's awsproxy and changes what is sampled. Runs last: it changes the rules for everyone."""
+
+from conftest import (APP_A, APP_B, SAMPLE_ALL_RULES, SERVICE_A, SERVICE_B, put_sampling_rules, server_segment,
+                      trace_documents, wait_for_trace)
+from harness import get, wait_until
+
+ORDERS_OFF = {
+    "RuleName": "orders-off", "Priority": 1, "FixedRate": 0.0, "ReservoirSize": 0,
+    "ServiceName": SERVICE_A, "ServiceType": "*", "Host": "*", "HTTPMethod": "*", "URLPath": "/orders/*",
+    "ResourceARN": "*", "Version": 1, "Attributes": {},
+}
+
+
+def _trace(url):
+    reply = get(url)
+    assert reply.status in (200, 500), reply.text()
+    return reply.json()["traceId"]
+
+
+def test_zero_percent_rule_for_orders_stops_their_segments_only(traffic):
+    # Before: under the sample-everything rule, A's orders are traced.
+    before = _trace(f"{APP_A}/orders/5")
+    wait_for_trace(before, lambda d: server_segment(d, SERVICE_A), "A's /orders segment before the rule change")
+
+    put_sampling_rules([ORDERS_OFF, *SAMPLE_ALL_RULES])
+    try:
+        # The app polls the rules every second through awsproxy. Under the old rules an /orders request is
+        # always sampled, so the first unsampled one proves the new rule arrived. Each round sends a control
+        # request after the order and waits for the control's segment: it travels in the same export, so
+        # once it is there, the order's segments would be too.
+        def order_unsampled():
+            order = _trace(f"{APP_A}/orders/11")
+            control = _trace(f"{APP_A}/")
+            wait_for_trace(control, lambda d: server_segment(d, SERVICE_A), "control segment")
+            return not trace_documents(order)
+
+        wait_until(order_unsampled, 120, "the orders-off rule to reach app A's sampler", interval=0.2)
+
+        orders = [_trace(f"{APP_A}/orders/{n}") for n in range(100, 110)]
+        others = [(SERVICE_A, _trace(f"{APP_A}/")), (SERVICE_A, _trace(f"{APP_A}/aws-sdk-call")),
+                  # same route on the other service: the rule is scoped to ServiceName sample-app
+                  (SERVICE_B, _trace(f"{APP_B}/orders/3"))]
+        for service, trace_id in others:
+            wait_for_trace(trace_id, lambda d, s=service: server_segment(d, s), f"{service} segment")
+        sampled_orders = [t for t in orders if trace_documents(t)]
+        assert sampled_orders == [], f"{len(sampled_orders)} of {len(orders)} /orders requests were sampled"
+    finally:
+        put_sampling_rules(SAMPLE_ALL_RULES)
