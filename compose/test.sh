@@ -368,15 +368,25 @@ check "after a collector restart the app still answers on the task's loopback" t
 # ---- 9. the README's quick start, as a user runs it: docker-compose.yml alone, ports published on the
 # host's loopback, then compose/traffic.sh against localhost. Needs the host's loopback ports free; when
 # another stack holds them (e.g. a developer's), this part is skipped and says so.
+# Opt-in only (COMPOSE_TEST_QUICKSTART=1): Docker forwards published ports to the container's bridge
+# address, and the default run (CI) must never send traffic to anything but loopback or the test's own
+# namespace. Sections 1-8 above already exercise the same stack inside its namespace.
 echo "== quick start as in the README (docker-compose.yml alone, published ports on 127.0.0.1)"
 log "tearing the test stack down"
 "${COMPOSE_CMD[@]}" "${CFILES[@]}" -p "$PROJECT" down -v --remove-orphans --timeout 10 >/dev/null 2>&1
 COMPOSE_UP=""
 busy=""
+if [[ ${COMPOSE_TEST_QUICKSTART:-0} != 1 ]]; then
+  echo "  INFO  skipped: set COMPOSE_TEST_QUICKSTART=1 to run it (uses Docker's published-port forwarding)"
+  busy=" (opt-in)"
+fi
 for port in 8080 8081 4510 4511 4512 4513 9090; do
+  [[ -n $busy ]] && break
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy+=" $port"; fi
 done
-if [[ -n $busy ]]; then
+if [[ $busy == " (opt-in)" ]]; then
+  :
+elif [[ -n $busy ]]; then
   echo "  INFO  skipped: host loopback ports in use by something else:$busy"
 else
   CFILES=(-f docker-compose.yml)

@@ -17,7 +17,9 @@ SUITES=(
   "collector|collector/test/run.sh"
   "e2e|e2e/run.sh"
   "deploy|deploy/tests/run.sh"
+  "reliability|reliability/run.sh"
   "compose|compose/test.sh"
+  "bench-smoke|bench/run.sh --smoke"
 )
 
 wanted=("$@")
