@@ -79,8 +79,10 @@ def test_ports_agree(collector, task_def):
 def test_pipelines_export_to_xray_and_amp(collector, task_def):
     exporters = collector["exporters"]
     pipelines = collector["service"]["pipelines"]
-    assert any(e.startswith("awsxray") for p in pipelines.values() for e in p["exporters"] if "traces" in str(p)) or \
-        "awsxray" in pipelines["traces"]["exporters"]
+    # The traces exporter is awsxray unless TRACES_EXPORTER selects the durable otlp_http/xray path.
+    traces_exporters = pipelines["traces"]["exporters"]
+    assert traces_exporters in (["awsxray"], ["${env:TRACES_EXPORTER:-awsxray}"]), traces_exporters
+    assert "awsxray" in exporters and "otlp_http/xray" in exporters
     prw = [k for k in exporters if k.startswith(("prometheusremotewrite", "prometheus_remote_write"))]
     assert prw, "no Prometheus remote-write exporter"
     assert exporters[prw[0]]["endpoint"] == "${env:AMP_REMOTE_WRITE_URL}"
