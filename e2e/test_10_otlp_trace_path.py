@@ -1,7 +1,7 @@
 """The config's optional durable trace path: TRACES_EXPORTER=otlp_http/xray sends OTLP to X-Ray's /v1/traces,
 SigV4-signed for xray, with the same file. Runs last: it restarts the collector with that variable."""
 
-from conftest import APP_A, XRAY, get_json, start_collector
+from conftest import APP_A, XRAY, get_json
 from harness import get, wait_until
 
 
@@ -16,7 +16,7 @@ def _sigv4_rejections():
 def test_otlp_trace_path_delivers_signed_spans(stack):
     stack.procs["collector"].stop()
     assert not stack.procs["collector"].alive()
-    start_collector(stack, "collector-otlp", TRACES_EXPORTER="otlp_http/xray")
+    stack.start_collector("collector-otlp", TRACES_EXPORTER="otlp_http/xray")
     before = _xray_stats()["received"].get("spans", 0)
     rejected_before = _sigv4_rejections()
 

@@ -3,8 +3,8 @@ SigV4-verifying AWS stand-ins, the ocb-built collector on the SHIPPED otel-colle
 but with handles to break each piece: kill/restart the collector, switch a stand-in into 503/429/slow mode,
 SIGTERM an app under load.
 
-The process and HTTP plumbing is e2e/harness.py (imported, not copied): loopback only, every child in its own
-process group, stopped in teardown whatever happened.
+The stack's start-up is e2e/stack.py and the process and HTTP plumbing e2e/harness.py (both imported, not
+copied): loopback only, every child in its own process group, stopped in teardown whatever happened.
 
 Durations: the default run is CI-sized (the whole suite <= 8 minutes warm); RELIABILITY_FULL=1 uses the
 durations of the issue (collector down 30 s, backend outages 2 minutes).
@@ -15,15 +15,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,30 +30,23 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "e2e"))
 
-import awsutil  # noqa: E402  (e2e/awsutil.py: the fake test credentials, SigV4 signer)
-from harness import Proc, get, get_json, http, port_in_use, tail, wait_until  # noqa: E402,F401
+import stack as _stack  # noqa: E402  (e2e/stack.py: starts the stack, shared with e2e/conftest.py)
+from harness import Proc, get, get_json, http, wait_until  # noqa: E402,F401
+from stack import (AMP, BACKEND_PORTS, COLLECTOR_HEALTH, ECS_META, PROM, S3, SHIPPED_CONFIG,  # noqa: E402,F401
+                   XRAY, busy_ports, collector_env, promql, report_logs, suite_artifacts, xray_stats)
 
-CONFIG = Path(os.environ.get("RELIABILITY_CONFIG") or REPO / "otel-collector-config.yaml")
+CONFIG = Path(os.environ.get("RELIABILITY_CONFIG") or SHIPPED_CONFIG)
 RESULTS = Path(os.environ.get("RELIABILITY_RESULTS") or HERE / "results")
 FULL = os.environ.get("RELIABILITY_FULL") == "1"
 
-XRAY = "http://127.0.0.1:4510"
-AMP = "http://127.0.0.1:4511"
-S3 = "http://127.0.0.1:4512"
-ECS_META = "http://127.0.0.1:4513"
-PROM = "http://127.0.0.1:9090"
 APP = "http://127.0.0.1:8080"
 APP_PORT = 8080
 SECOND_APP_PORT = 8081
 OTLP_HTTP = "http://127.0.0.1:4318"
-COLLECTOR_HEALTH = "http://127.0.0.1:13133/"
 COLLECTOR_METRICS = "http://127.0.0.1:8888/metrics"
 SERVICE = "reliability-app"
 
-PORTS = {9090: "prometheus", 4510: "x-ray stand-in", 4511: "amp stand-in", 4512: "s3 stand-in",
-         4513: "ecs metadata stand-in", 4317: "collector otlp grpc", 4318: "collector otlp http",
-         13133: "collector health_check", 2000: "collector awsproxy", 8888: "collector self-telemetry",
-         8080: "app", 8081: "second app"}
+PORTS = {**BACKEND_PORTS, 8080: "app", 8081: "second app"}
 
 # Collector feature gates, as the task definition passes them on its command line: in v0.156.0 the
 # prometheus_remote_write exporter retries HTTP 429 only with this (alpha) gate; without it a throttled batch is
@@ -65,6 +56,12 @@ FEATURE_GATES = os.environ.get("RELIABILITY_COLLECTOR_FEATURE_GATES",
 
 # How often the app exports metrics in these tests (ms); sample continuity is judged against it.
 METRIC_INTERVAL_MS = 2000
+
+# What this suite's apps get on top of stack.app_env: no peers, outgoing HTTP to the S3 stand-in, and every
+# request sampled, so every request's trace can be looked up at the X-Ray stand-in (the app honours an explicit
+# OTEL_TRACES_SAMPLER instead of the X-Ray remote sampler).
+APP_ENV = {"SAMPLE_APP_PEERS": "", "OUTGOING_HTTP_URL": f"{S3}/", "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+           "OTEL_METRIC_EXPORT_INTERVAL": str(METRIC_INTERVAL_MS)}
 
 _LOGDIR: Path | None = None
 _RESULTS: dict[str, dict] = {}
@@ -77,44 +74,13 @@ def record_result(name: str, data: dict) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def _artifact(env_name: str, default: Path) -> Path:
-    path = Path(os.environ.get(env_name) or default)
-    if not path.exists():
-        pytest.exit(f"missing {path} ({env_name}); run reliability/run.sh, which builds it", returncode=2)
-    return path
-
-
-def _base_env() -> dict[str, str]:
-    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    env.update({
-        "AWS_ACCESS_KEY_ID": awsutil.ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": awsutil.SECRET_KEY,
-        "AWS_REGION": awsutil.REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_PROXY": "127.0.0.1,localhost,::1",
-        "no_proxy": "127.0.0.1,localhost,::1",
-    })
-    return env
-
-
-def collector_env(**extra: str) -> dict[str, str]:
-    env = _base_env()
-    env.update({
-        "AMP_REMOTE_WRITE_URL": f"{AMP}/workspaces/ws-local/api/v1/remote_write",
-        "XRAY_ENDPOINT": XRAY,
-        "ECS_CONTAINER_METADATA_URI_V4": f"{ECS_META}/v4/aws-otel-collector",
-    })
-    env.update(extra)
-    return env
-
-
 def _wait_for_free_ports() -> None:
     """Other suites (e2e, bench) use the same ports: wait a bounded time for them to finish, never share."""
     limit = float(os.environ.get("RELIABILITY_PORT_WAIT_SECONDS", "600"))
     deadline = time.monotonic() + limit
     announced = False
     while True:
-        busy = [f"{port} ({what})" for port, what in PORTS.items() if port_in_use(port)]
+        busy = busy_ports(PORTS)
         if not busy:
             return
         if time.monotonic() >= deadline:
@@ -127,25 +93,15 @@ def _wait_for_free_ports() -> None:
 
 
 @dataclass
-class Stack:
-    logdir: Path
-    java: str
-    app_jar: Path
-    collector_bin: Path
-    procs: dict[str, Proc] = field(default_factory=dict)
+class Stack(_stack.Stack):
+    """e2e/stack.py's Stack, with handles to break the collector: restarts keep it at procs["collector"]."""
     collector_starts: int = 0
 
     # --- collector -----------------------------------------------------------------------------------
     def start_collector(self, config: Path = CONFIG, **env: str) -> Proc:
         self.collector_starts += 1
         name = "collector" if self.collector_starts == 1 else f"collector-{self.collector_starts}"
-        argv = [str(self.collector_bin), f"--config={config}"]
-        if FEATURE_GATES:
-            argv.append(f"--feature-gates={FEATURE_GATES}")
-        proc = Proc(name, argv, collector_env(**env), self.logdir).start()
-        self.procs["collector"] = proc
-        proc.wait_ready(lambda: get(COLLECTOR_HEALTH).status == 200, 90, "health_check on :13133")
-        return proc
+        return super().start_collector(name, key="collector", config=config, feature_gates=FEATURE_GATES, **env)
 
     def collector(self) -> Proc:
         return self.procs["collector"]
@@ -162,32 +118,8 @@ class Stack:
         return proc.popen.returncode
 
     # --- apps ------------------------------------------------------------------------------------------
-    def app_env(self, port: int, service: str, **extra: str) -> dict[str, str]:
-        env = _base_env()
-        env.update({
-            "PORT": str(port), "BIND_ADDRESS": "127.0.0.1", "OTEL_SERVICE_NAME": service,
-            "SAMPLE_APP_PEERS": "", "OUTGOING_HTTP_URL": f"{S3}/",
-            "AWS_ENDPOINT_URL_S3": S3,
-            "ECS_CONTAINER_METADATA_URI_V4": f"{ECS_META}/v4/sample-app",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317",
-            "XRAY_SAMPLING_ENDPOINT": "http://127.0.0.1:2000",
-            # Sample every request, so every request's trace can be looked up at the X-Ray stand-in
-            # (the app honours an explicit OTEL_TRACES_SAMPLER instead of the X-Ray remote sampler).
-            "OTEL_TRACES_SAMPLER": "parentbased_always_on",
-            "OTEL_METRIC_EXPORT_INTERVAL": str(METRIC_INTERVAL_MS),
-            "OTEL_BSP_SCHEDULE_DELAY": "200",
-            "ORDERS_LATENCY_MS": "10",
-        })
-        env.update(extra)
-        return env
-
     def start_app(self, name: str, port: int, service: str, **extra: str) -> Proc:
-        jvm = [self.java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
-        proc = Proc(name, [*jvm, "-jar", str(self.app_jar)], self.app_env(port, service, **extra),
-                    self.logdir).start()
-        self.procs[name] = proc
-        proc.wait_ready(lambda: get(f"http://127.0.0.1:{port}/health").status == 200, 90, "/health")
-        return proc
+        return super().start_app(name, port, service, **{**APP_ENV, **extra})
 
 
 def set_fault(base: str, mode: str, slow_millis: int | None = None) -> None:
@@ -202,39 +134,15 @@ def set_fault(base: str, mode: str, slow_millis: int | None = None) -> None:
 @pytest.fixture(scope="session")
 def stack():
     global _LOGDIR
-    java = os.environ.get("RELIABILITY_JAVA", "java")
-    app_jar = _artifact("RELIABILITY_APP_JAR", REPO / "target" / "sample-app.jar")
-    standins_jar = _artifact("RELIABILITY_STANDINS_JAR", REPO / "standins" / "target" / "aws-standins.jar")
-    collector_bin = _artifact("RELIABILITY_COLLECTOR_BIN", Path("/nonexistent/otelcol-ecs"))
-    _artifact("RELIABILITY_CONFIG", CONFIG)
+    java, app_jar, standins_jar, collector_bin = suite_artifacts("RELIABILITY", "reliability/run.sh", CONFIG)
     _wait_for_free_ports()
 
     logdir = Path(tempfile.mkdtemp(prefix="ecs-otel-reliability-"))
     _LOGDIR = logdir
     st = Stack(logdir, java, app_jar, collector_bin)
-    jvm = [java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
     try:
-        prom_dir = logdir / "prometheus"
-        prom_dir.mkdir()
-        (prom_dir / "prometheus.yml").write_text("global:\n  evaluation_interval: 1m\nscrape_configs: []\n")
-        st.procs["prometheus"] = Proc("prometheus", [
-            os.environ.get("RELIABILITY_PROMETHEUS", "prometheus"),
-            f"--config.file={prom_dir / 'prometheus.yml'}",
-            f"--storage.tsdb.path={prom_dir / 'data'}",
-            "--web.listen-address=127.0.0.1:9090",
-            "--web.enable-remote-write-receiver",
-        ], _base_env(), logdir).start()
-        st.procs["prometheus"].wait_ready(lambda: get(f"{PROM}/-/ready").status == 200, 60, "/-/ready")
-
-        env = _base_env()
-        env.update({"BIND_ADDRESS": "127.0.0.1", "PROMETHEUS_URL": PROM,
-                    "STANDIN_ACCESS_KEY_ID": awsutil.ACCESS_KEY,
-                    "STANDIN_SECRET_ACCESS_KEY": awsutil.SECRET_KEY, "STANDIN_REGION": awsutil.REGION,
-                    "SEGMENT_STORE_CAPACITY": "200000"})
-        st.procs["standins"] = Proc("standins", [*jvm, "-Xmx512m", "-jar", str(standins_jar)], env, logdir).start()
-        for base in (XRAY, AMP, S3, ECS_META):
-            st.procs["standins"].wait_ready(lambda b=base: get(f"{b}/admin/stats").status == 200, 90,
-                                            f"{base}/admin/stats")
+        st.start_prometheus(os.environ.get("RELIABILITY_PROMETHEUS", "prometheus"))
+        st.start_standins(standins_jar, ("-Xmx512m",), SEGMENT_STORE_CAPACITY="200000")
         st.start_collector()
         st.start_app("app", APP_PORT, SERVICE)
         yield st
@@ -247,10 +155,7 @@ def stack():
         # Apps first, then the collector (as ECS stops the task), then the backends.
         order = [n for n in st.procs if n not in ("collector", "standins", "prometheus")]
         order += [n for n in ("collector", "standins", "prometheus") if n in st.procs]
-        for name in order:
-            code = st.procs[name].stop()
-            with open(st.procs[name].log, "a") as f:
-                f.write(f"\n[reliability] {name} stopped, exit code {code}\n")
+        st.stop(order, "reliability")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -261,16 +166,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("reliability: measured results (also in reliability/results/)")
         for name, data in _RESULTS.items():
             terminalreporter.write_line(f"{name}: {json.dumps(data.get('summary', data), sort_keys=True)[:600]}")
-    if _LOGDIR is None:
-        return
-    failed = terminalreporter.stats.get("failed") or terminalreporter.stats.get("error")
-    if not failed:
-        shutil.rmtree(_LOGDIR, ignore_errors=True)
-        return
-    terminalreporter.section("reliability process logs (tails; full logs kept in %s)" % _LOGDIR)
-    for log in sorted(_LOGDIR.glob("*.log")):
-        terminalreporter.write_line(f"----- {log.name}")
-        terminalreporter.write_line(tail(log, 60))
+    report_logs(terminalreporter, _LOGDIR, "reliability")
 
 
 # --- raw HTTP, for requests urllib refuses to send -------------------------------------------------------
@@ -415,38 +311,13 @@ def latency_report(samples: list[Sample]) -> dict:
 # --- backend reads -----------------------------------------------------------------------------------------
 
 def xray_documents() -> list[dict]:
-    raw = get_json(f"{XRAY}/admin/segments", timeout=60)
-    if isinstance(raw, dict):
-        raw = raw.get("segments", raw.get("Segments", []))
-    docs = []
-    for item in raw:
-        if isinstance(item, str):
-            item = json.loads(item)
-        if isinstance(item, dict) and "document" in item and "trace_id" not in item:
-            item = item["document"]
-            if isinstance(item, str):
-                item = json.loads(item)
-        docs.append(item)
-    return docs
+    return _stack.xray_documents(timeout=60)
 
 
 def xray_segment_trace_ids(service: str) -> set[str]:
     """Trace ids of the (non-sub) segments of `service` the X-Ray stand-in accepted."""
     return {d.get("trace_id") for d in xray_documents()
             if d.get("type") != "subsegment" and d.get("name") == service}
-
-
-def xray_stats() -> dict:
-    return get_json(f"{XRAY}/admin/stats")
-
-
-def promql(query: str, at: float | None = None) -> list[dict]:
-    params = {"query": query}
-    if at is not None:
-        params["time"] = f"{at:.3f}"
-    data = get_json(f"{PROM}/api/v1/query?" + urllib.parse.urlencode(params))
-    assert data["status"] == "success", data
-    return data["data"]["result"]
 
 
 def collector_metrics() -> dict[str, float]:

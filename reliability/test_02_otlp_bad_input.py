@@ -5,6 +5,7 @@ way to the X-Ray stand-in (traces) and Prometheus behind the AMP stand-in (metri
 from __future__ import annotations
 
 import gzip
+import urllib.error
 import json
 import os
 import socket
@@ -76,8 +77,17 @@ def test_huge_and_decompression_bomb_bodies_are_refused_with_bounded_memory(stac
     pid = stack.collector().popen.pid
     rss_before = rss_kib(pid)
     huge = b"\x0a" + b"\xff" * (24 * 1024 * 1024)
-    reply = http("POST", OTLP_HTTP + "/v1/traces", body=huge, headers=PROTO, timeout=60)
-    assert 400 <= reply.status < 500, (reply.status, reply.text()[:200])
+    # The receiver may answer 4xx and close while the client is still uploading; the client then sees a
+    # reset instead of the status. Both mean "refused"; what matters is memory and the pipeline after.
+    try:
+        reply = http("POST", OTLP_HTTP + "/v1/traces", body=huge, headers=PROTO, timeout=60)
+        huge_status = reply.status
+        assert 400 <= huge_status < 500, (huge_status, reply.text()[:200])
+    except (ConnectionResetError, BrokenPipeError, urllib.error.URLError) as e:
+        reason = getattr(e, "reason", e)
+        if not isinstance(reason, (ConnectionResetError, BrokenPipeError)):
+            raise
+        huge_status = "connection closed by the collector while uploading"
     del huge
     bomb = gzip.compress(b"\x00" * (256 * 1024 * 1024), 9)       # ~250 KB that inflate to 256 MiB
     reply_bomb = http("POST", OTLP_HTTP + "/v1/traces", body=bomb, headers={**PROTO, "Content-Encoding": "gzip"},
@@ -86,7 +96,7 @@ def test_huge_and_decompression_bomb_bodies_are_refused_with_bounded_memory(stac
     rss_after = rss_kib(pid)
     record_result("otlp_bad_input_memory", {"collector_rss_kib_before": rss_before,
                                             "collector_rss_kib_after": rss_after,
-                                            "huge_body_status": reply.status, "gzip_bomb_status": reply_bomb.status,
+                                            "huge_body_status": huge_status, "gzip_bomb_status": reply_bomb.status,
                                             "gzip_bomb_compressed_bytes": len(bomb)})
     # 256 MiB inflated would show; the receiver stops reading at the limit.
     assert rss_after - rss_before < 200 * 1024, f"collector RSS grew {rss_before} -> {rss_after} KiB"

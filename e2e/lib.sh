@@ -1,0 +1,72 @@
+# Sourced by e2e/run.sh and reliability/run.sh (after `set -euo pipefail`, REPO and log()): what both need
+# before pytest starts the loopback stack (e2e/stack.py). Each function is called explicitly.
+
+CACHE_ROOT=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}
+export AWS_EC2_METADATA_DISABLED=true
+
+# Prometheus (Debian package; we run the binary ourselves, on loopback, the service is irrelevant).
+install_prometheus() {
+  command -v prometheus >/dev/null 2>&1 && return 0
+  log "installing Debian package prometheus"
+  local SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # On hosts with systemd the package starts its own service on :9090; stop the one we just installed.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+    $SUDO systemctl stop prometheus || true
+  fi
+}
+
+java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
+
+# Sets JAVA (the newest JDK >= 21: $JAVA_HOME, /usr/lib/jvm/*, PATH) and JDK_HOME; exits 2 when there is none.
+find_java() {
+  local cand major
+  JAVA=""
+  for cand in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} /usr/lib/jvm/*/bin/java "$(command -v java || true)"; do
+    [[ -x $cand ]] || continue
+    major=$(java_major "$cand")
+    if [[ ${major%%.*} =~ ^[0-9]+$ ]] && (( ${major%%.*} >= 21 )); then
+      if [[ -z $JAVA ]] || (( ${major%%.*} > $(java_major "$JAVA") )); then JAVA=$cand; fi
+    fi
+  done
+  [[ -n $JAVA ]] || { log "no JDK >= 21 found (set JAVA_HOME)"; exit 2; }
+  JDK_HOME=$(cd "$(dirname "$JAVA")/.." && pwd)
+}
+
+# Sets APP_JAR, STANDINS_JAR and COLLECTOR, building only what is missing (CI's earlier suites have built them
+# already). `build_artifacts REBUILD [COLLECTOR_BIN]`: REBUILD=1 rebuilds both jars; a non-empty COLLECTOR_BIN is
+# used instead of collector/build.sh's binary.
+build_artifacts() {
+  local rebuild=${1:-0}
+  COLLECTOR=${2:-}
+  APP_JAR=$REPO/target/sample-app.jar
+  STANDINS_JAR=$REPO/standins/target/aws-standins.jar
+  if [[ ! -f $APP_JAR || $rebuild == 1 ]]; then
+    log "building the app ($APP_JAR)"
+    (cd "$REPO" && JAVA_HOME=$JDK_HOME mvn -B -ntp -q package -DskipTests)
+  fi
+  if [[ ! -f $STANDINS_JAR || $rebuild == 1 ]]; then
+    log "building the stand-ins ($STANDINS_JAR)"
+    (cd "$REPO" && JAVA_HOME=$JDK_HOME mvn -B -ntp -q -f standins/pom.xml package -DskipTests)
+  fi
+  if [[ -z $COLLECTOR ]]; then
+    COLLECTOR=$("$REPO/collector/build.sh" | tail -1)   # cached by manifest hash; a warm call is instant
+  fi
+  [[ -x $COLLECTOR ]] || { log "collector/build.sh did not produce a binary: $COLLECTOR"; exit 2; }
+}
+
+# `ensure_venv NAME REQUIREMENTS [TOOL...]` sets VENV: $CACHE_ROOT/venv-NAME-<requirements hash>, (re)created
+# unless bin/pytest and each bin/TOOL are there.
+ensure_venv() {
+  local name=$1 req=$2 tool ok=1
+  shift 2
+  VENV=$CACHE_ROOT/venv-$name-$(sha256sum "$req" | cut -c1-12)
+  for tool in pytest "$@"; do [[ -x $VENV/bin/$tool ]] || ok=0; done
+  if (( ! ok )); then
+    log "creating $VENV"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$req"
+  fi
+}
