@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The cost-of-observability benchmark (issue 6): app with telemetry on vs OTEL_SDK_DISABLED=true vs the
+# OpenTelemetry Java agent, interleaved rounds on loopback, through the real collector (shipped config)
+# to the X-Ray/AMP stand-ins. Writes bench/results/latest.{md,json,png} (git-ignored).
+#
+#   bench/run.sh            full run: 5 interleaved rounds (~20 min on 2 cores)
+#   bench/run.sh --smoke    a few seconds of load per variant, 1 round (CI: checks the pipeline runs)
+#   bench/run.sh --rounds 7 more rounds
+#
+# Environment: BENCH_JAVA_HOME (JDK >= 21, default Temurin 25), BENCH_JAVA_OPTS (app JVM flags, default
+# those of the runtime image), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
+# BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
+# BENCH_EXTRA_ENV_ON / _AGENT / _DISABLED="K=V K=V" (extra app env for one variant: before/after tests),
+# BENCH_COLLECTOR_ENV="K=V" (extra collector env, e.g. GOGC, for experiments).
+# It installs what it needs (wrk and Prometheus from Debian, the agent jar from Maven Central, a
+# Python venv with matplotlib) and builds missing artifacts (app jar, stand-ins jar, collector).
+# It refuses to start when a port it needs is busy (e.g. the e2e suite is running).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+CACHE=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}
+JAVA_HOME_BENCH=${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+AGENT_VERSION=2.33.1   # io.opentelemetry.javaagent:opentelemetry-javaagent on Maven Central
+export AWS_EC2_METADATA_DISABLED=true
+log() { echo "[bench/run] $*" >&2; }
+
+# BENCH_NETNS=1: run the whole benchmark in a private network namespace (its own loopback), so it
+# neither collides with nor disturbs a stack on the host's loopback (e2e suite) that uses the same ports.
+if [[ ${BENCH_NETNS:-0} == 1 && -z ${BENCH_IN_NETNS:-} ]]; then
+  export BENCH_IN_NETNS=1
+  exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
+
+[[ -x $JAVA_HOME_BENCH/bin/java ]] || { log "need a JDK >= 21 at $JAVA_HOME_BENCH (BENCH_JAVA_HOME)"; exit 2; }
+mkdir -p "$CACHE"
+
+# --- tools from Debian -----------------------------------------------------------------------------
+need_apt=()
+command -v wrk >/dev/null || need_apt+=(wrk)
+PROMETHEUS=${BENCH_PROMETHEUS:-$(command -v prometheus || true)}
+[[ -n $PROMETHEUS ]] || need_apt+=(prometheus)
+if ((${#need_apt[@]})); then
+  log "installing ${need_apt[*]} from Debian"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
+  PROMETHEUS=${BENCH_PROMETHEUS:-$(command -v prometheus)}
+fi
+
+# --- the OpenTelemetry Java agent (Maven Central, via Maven) ---------------------------------------
+AGENT_JAR=$CACHE/agent/opentelemetry-javaagent-$AGENT_VERSION.jar
+if [[ ! -s $AGENT_JAR ]]; then
+  log "fetching opentelemetry-javaagent $AGENT_VERSION from Maven Central"
+  mkdir -p "$CACHE/agent"
+  mvn -B -q -ntp dependency:copy -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:$AGENT_VERSION \
+    -DoutputDirectory="$CACHE/agent" -Dmdep.overWriteReleases=true >&2
+fi
+
+# --- Python venv with matplotlib (for the PNG) -------------------------------------------------------
+VENV=$CACHE/venv-bench-$(sha256sum "$HERE/requirements.txt" | cut -c1-12)
+if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
+  log "creating $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements.txt" >&2
+fi
+
+# --- the bench's own Java tools (loader, JVM probe, agent launcher), compiled once per source hash ----
+TOOLS=$CACHE/bench-tools-$(cat "$HERE"/java/*.java | sha256sum | cut -c1-12)
+if [[ ! -f $TOOLS/RateLoader.class ]]; then
+  mkdir -p "$TOOLS.tmp"
+  "$JAVA_HOME_BENCH/bin/javac" -d "$TOOLS.tmp" "$HERE"/java/*.java
+  rm -rf "$TOOLS" && mv "$TOOLS.tmp" "$TOOLS"
+fi
+
+# --- the project's artifacts (built if missing) -------------------------------------------------------
+APP_JAR=${BENCH_APP_JAR:-$REPO/target/sample-app.jar}
+STANDINS_JAR=${BENCH_STANDINS_JAR:-$REPO/standins/target/aws-standins.jar}
+if [[ ! -s $APP_JAR ]]; then
+  log "building the app jar"; (cd "$REPO" && mvn -B -q -ntp -DskipTests package >&2)
+fi
+if [[ ! -s $STANDINS_JAR ]]; then
+  log "building the stand-ins jar"; (cd "$REPO" && mvn -B -q -ntp -DskipTests -f standins/pom.xml package >&2)
+fi
+COLLECTOR_BIN=${BENCH_COLLECTOR_BIN:-$("$REPO/collector/build.sh" | tail -1)}
+CONFIG=$REPO/otel-collector-config.yaml
+for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR"; do
+  [[ -s $f ]] || { log "missing $f"; exit 2; }
+done
+
+# App JVM flags, unless overridden: the image's ENTRYPOINT (MaxRAMPercentage=75, InitialRAMPercentage=25,
+# ExitOnOutOfMemoryError, -UsePerfData) resolved for the task definition's 320 MiB app container, plus
+# the collector the JVM picks by itself in a container with < 2 CPUs or < 1792 MiB (Serial).
+if [[ -z ${BENCH_JAVA_OPTS+x} ]]; then
+  BENCH_JAVA_OPTS="-Xms80m -Xmx240m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData"
+fi
+
+# bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
+"$VENV/bin/python" "$HERE/bench.py" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
+  --collector-bin "$COLLECTOR_BIN" --collector-config "$CONFIG" --agent-jar "$AGENT_JAR" \
+  --prometheus "$PROMETHEUS" --java-opts "$BENCH_JAVA_OPTS" "$@" &
+child=$!
+trap 'kill -TERM $child 2>/dev/null; wait $child' INT TERM HUP
+wait $child
