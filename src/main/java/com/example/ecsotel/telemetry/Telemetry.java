@@ -57,11 +57,14 @@ public final class Telemetry implements AutoCloseable {
                   "io.opentelemetry.contrib.aws.resource.LambdaResourceProvider"));
 
   private final OpenTelemetrySdk sdk;
+  private final OpenTelemetry api;
   private final Resource resource;
   private final List<AutoCloseable> closeables;
 
-  private Telemetry(OpenTelemetrySdk sdk, Resource resource, List<AutoCloseable> closeables) {
+  private Telemetry(
+      OpenTelemetrySdk sdk, OpenTelemetry api, Resource resource, List<AutoCloseable> closeables) {
     this.sdk = sdk;
+    this.api = api;
     this.resource = resource;
     this.closeables = closeables;
   }
@@ -75,8 +78,9 @@ public final class Telemetry implements AutoCloseable {
     return new Builder(Objects.requireNonNull(config, "config"));
   }
 
+  /** What handlers use: the SDK, or the no-op API when OTEL_SDK_DISABLED=true. */
   public OpenTelemetry openTelemetry() {
-    return sdk;
+    return api;
   }
 
   /** The resource the SDK was built with (service.name, ECS attributes, log groups). */
@@ -157,10 +161,16 @@ public final class Telemetry implements AutoCloseable {
     public Telemetry build() {
       List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
       AtomicReference<Resource> finalResource = new AtomicReference<>(Resource.getDefault());
+      AtomicBoolean sdkDisabled = new AtomicBoolean();
       AutoConfiguredOpenTelemetrySdk autoConfigured =
           AutoConfiguredOpenTelemetrySdk.builder()
               .addPropertiesSupplier(() -> DEFAULTS)
               .addPropertiesCustomizer(unused -> overrides)
+              .addPropertiesCustomizer(
+                  props -> {
+                    sdkDisabled.set(props.getBoolean("otel.sdk.disabled", false));
+                    return Map.of();
+                  })
               .addResourceCustomizer(
                   (resource, props) -> {
                     Resource customized = AppResource.customize(resource, config);
@@ -185,10 +195,15 @@ public final class Telemetry implements AutoCloseable {
               .disableShutdownHook()
               .build();
       OpenTelemetrySdk sdk = autoConfigured.getOpenTelemetrySdk();
+      // A disabled SDK still builds (unexported) spans and metric storage on every request; the
+      // no-op API costs nothing, so OTEL_SDK_DISABLED=true really is the zero-telemetry baseline.
+      if (sdkDisabled.get()) {
+        return new Telemetry(sdk, OpenTelemetry.noop(), finalResource.get(), closeables);
+      }
       if (runtimeMetrics) {
         closeables.add(RuntimeTelemetry.create(sdk));
       }
-      return new Telemetry(sdk, finalResource.get(), closeables);
+      return new Telemetry(sdk, sdk, finalResource.get(), closeables);
     }
 
     private Sampler defaultSampler(
