@@ -577,22 +577,14 @@ def run_variant(stack: Stack, tools: Path, variant: str, prof: dict, rates: dict
 
 
 def xray_documents() -> list[dict]:
-    """Every segment/subsegment document the X-Ray stand-in holds (GET /admin/segments), parsed."""
+    """Every segment/subsegment document the X-Ray stand-in holds: GET /admin/segments answers a JSON
+    array of the accepted documents (XRayStandin.storedSegments)."""
     status, body = http("GET", f"{XRAY}/admin/segments", timeout=30)
     if status != 200:
         raise RuntimeError(f"X-Ray stand-in /admin/segments -> {status}")
-    raw = json.loads(body)
-    if isinstance(raw, dict):
-        raw = raw.get("segments", raw.get("Segments", []))
-    docs = []
-    for item in raw:
-        if isinstance(item, str):
-            item = json.loads(item)
-        if isinstance(item, dict) and "document" in item and "trace_id" not in item:
-            item = item["document"]
-            if isinstance(item, str):
-                item = json.loads(item)
-        docs.append(item)
+    docs = json.loads(body)
+    if not isinstance(docs, list):
+        raise RuntimeError(f"X-Ray stand-in /admin/segments is not a JSON array: {body[:200]!r}")
     return docs
 
 

@@ -208,19 +208,10 @@ def xray_stats() -> dict:
 
 
 def xray_documents(timeout: float = 15.0) -> list[dict]:
-    """Every segment/subsegment document the X-Ray stand-in accepted (PutTraceSegments), parsed."""
-    raw = get_json(f"{XRAY}/admin/segments", timeout=timeout)
-    if isinstance(raw, dict):
-        raw = raw.get("segments", raw.get("Segments", []))
-    docs = []
-    for item in raw:
-        if isinstance(item, str):
-            item = json.loads(item)
-        if isinstance(item, dict) and "document" in item and "trace_id" not in item:
-            item = item["document"]
-            if isinstance(item, str):
-                item = json.loads(item)
-        docs.append(item)
+    """Every segment/subsegment document the X-Ray stand-in accepted (PutTraceSegments), parsed.
+    GET /admin/segments answers a JSON array of the documents as sent (XRayStandin.storedSegments)."""
+    docs = get_json(f"{XRAY}/admin/segments", timeout=timeout)
+    assert isinstance(docs, list), f"/admin/segments is not a JSON array: {str(docs)[:200]}"
     return docs
 
 
