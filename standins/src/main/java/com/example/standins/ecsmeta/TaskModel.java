@@ -79,6 +79,8 @@ final class TaskModel {
     log.put("awslogs-stream", "ecs/" + name + "/" + TASK_ID);
     c.put("ContainerARN", "arn:aws:ecs:" + region + ":" + ACCOUNT + ":container/" + CLUSTER + "/" + TASK_ID + "/"
         + (app ? "0f4c2a1e-8b7d-4f6e-9a3c-1b2d3e4f5a6b" : "7a8b9c0d-1e2f-4a3b-8c5d-6e7f8a9b0c1d"));
+    // Data only, copied from the shape of AWS's documented Fargate example: nothing (stand-in, collector,
+    // app or test) ever connects to these addresses; every test talks to loopback.
     ObjectNode net = c.putArray("Networks").addObject();
     net.put("NetworkMode", "awsvpc");
     net.putArray("IPv4Addresses").add("10.0.2.61");
