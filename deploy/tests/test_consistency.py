@@ -31,6 +31,10 @@ def collector(collector_text) -> dict:
     return yaml.safe_load(collector_text)
 
 
+# Read by the Go runtime of the collector, not by its config.
+GO_RUNTIME_VARS = {"GOGC", "GOMEMLIMIT"}
+
+
 def port_of(endpoint: str) -> int:
     return int(endpoint.rsplit(":", 1)[1])
 
@@ -53,9 +57,27 @@ def test_every_env_reference_is_provided(collector_text, task_def):
 
 def test_task_definition_sets_nothing_the_config_ignores(collector_text, task_def):
     col = container(task_def, "aws-otel-collector")
-    used = {name for name, _ in ENV_REF.findall(collector_text)} | {"AOT_CONFIG_CONTENT"}
+    used = {name for name, _ in ENV_REF.findall(collector_text)} | {"AOT_CONFIG_CONTENT"} | GO_RUNTIME_VARS
     unused = set(env_of(col)) - used
     assert unused == set(), f"collector env vars not referenced by the config: {unused}"
+
+
+def mib(size: str) -> float:
+    m = re.fullmatch(r"(\d+)(B|KiB|MiB|GiB)", size)
+    assert m, f"unexpected Go size {size!r}"
+    return int(m.group(1)) / {"B": 2**20, "KiB": 2**10, "MiB": 1, "GiB": 1 / 2**10}[m.group(2)]
+
+
+def test_go_memory_limit_sits_below_the_memory_limiters_soft_limit(collector, task_def):
+    """GOMEMLIMIT makes the Go GC work harder as the heap nears it; it only helps if that happens
+    before memory_limiter's soft limit (limit - spike), where the collector starts refusing data."""
+    col = container(task_def, "aws-otel-collector")
+    env = env_of(col)
+    ml = collector["processors"]["memory_limiter"]
+    soft_limit = col["memory"] * (ml["limit_percentage"] - ml["spike_limit_percentage"]) / 100
+    assert "GOMEMLIMIT" in env, "set GOMEMLIMIT with GOGC (a high GOGC alone can grow the heap past the limiter)"
+    assert mib(env["GOMEMLIMIT"]) <= soft_limit, (env["GOMEMLIMIT"], soft_limit)
+    assert int(env.get("GOGC", "100")) >= 100
 
 
 def test_ports_agree(collector, task_def):

@@ -150,7 +150,9 @@ def test_app_heap_leaves_room_for_the_rest_of_the_jvm(task_def):
     flags = [f for f in app["entryPoint"] if f.startswith("-XX:MaxRAMPercentage=")]
     assert len(flags) == 1, "the app's entryPoint must size the heap explicitly"
     percent = float(flags[0].split("=")[1])
-    assert app["memory"] * (100 - percent) / 100 >= 112, "metaspace, code cache and threads need ~100+ MiB"
+    # bench/ measured ~120 MiB outside the heap under load (metaspace, code cache, JIT arenas, CDS,
+    # threads, malloc); with a 60 % heap the app reached 317 MiB RSS of its 320 MiB limit.
+    assert app["memory"] * (100 - percent) / 100 >= 144, "the JVM needs ~120 MiB besides the heap, plus margin"
 
 
 def test_unique_log_groups(task_def):
