@@ -8,10 +8,11 @@
 #   bench/run.sh --rounds 7 more rounds
 #
 # Environment: BENCH_JAVA_HOME (JDK >= 21, default Temurin 25), BENCH_JAVA_OPTS (app JVM flags, default
-# those of the runtime image), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
+# those of task-definition.json's app container), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
 # BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
 # BENCH_EXTRA_ENV_ON / _AGENT / _DISABLED="K=V K=V" (extra app env for one variant: before/after tests),
-# BENCH_COLLECTOR_ENV="K=V" (extra collector env, e.g. GOGC, for experiments).
+# BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments), BENCH_COLLECTOR_NICE (CPU priority
+# of the collector; default from the task definition's container CPU units, see bench/shipped.py).
 # It installs what it needs (wrk and Prometheus from Debian, the agent jar from Maven Central, a
 # Python venv with matplotlib) and builds missing artifacts (app jar, stand-ins jar, collector).
 # It refuses to start when a port it needs is busy (e.g. the e2e suite is running).
@@ -87,17 +88,13 @@ for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR"; do
   [[ -s $f ]] || { log "missing $f"; exit 2; }
 done
 
-# App JVM flags, unless overridden: the image's ENTRYPOINT (MaxRAMPercentage=75, InitialRAMPercentage=25,
-# ExitOnOutOfMemoryError, -UsePerfData) resolved for the task definition's 320 MiB app container, plus
-# the collector the JVM picks by itself in a container with < 2 CPUs or < 1792 MiB (Serial).
-if [[ -z ${BENCH_JAVA_OPTS+x} ]]; then
-  BENCH_JAVA_OPTS="-Xms80m -Xmx240m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData"
-fi
+# App JVM flags, collector GOGC/GOMEMLIMIT and CPU weights: bench/shipped.py reads them from
+# task-definition.json (BENCH_JAVA_OPTS / BENCH_COLLECTOR_ENV / BENCH_COLLECTOR_NICE override).
 
 # bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
 "$VENV/bin/python" "$HERE/bench.py" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
   --collector-bin "$COLLECTOR_BIN" --collector-config "$CONFIG" --agent-jar "$AGENT_JAR" \
-  --prometheus "$PROMETHEUS" --java-opts "$BENCH_JAVA_OPTS" "$@" &
+  --prometheus "$PROMETHEUS" --java-opts "${BENCH_JAVA_OPTS:-}" "$@" &
 child=$!
 trap 'kill -TERM $child 2>/dev/null; wait $child' INT TERM HUP
 wait $child

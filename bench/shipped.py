@@ -1,0 +1,61 @@
+"""The settings the task definition ships, resolved for a process on this machine.
+
+The benchmark measures what users deploy: the app's JVM flags (the container's entryPoint, with
+percentage-of-container-memory flags turned into sizes, because a bare process here has no container
+memory limit), the environment variables that tune the runtimes (MALLOC_ARENA_MAX, GOGC, GOMEMLIMIT,
+...) and the CPU units each container gets. Reading them from task-definition.json keeps the
+benchmark from drifting away from the deployment.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# Runtime tuning variables the bench copies from a container's environment (not app configuration,
+# which the bench sets itself: endpoints, sampler, service name).
+TUNING_VARS = ("MALLOC_ARENA_MAX", "JAVA_TOOL_OPTIONS", "GOGC", "GOMEMLIMIT", "GOMAXPROCS")
+PERCENT_FLAGS = {"-XX:MaxRAMPercentage=": "-Xmx", "-XX:InitialRAMPercentage=": "-Xms"}
+
+
+def _container(task_def: dict, name: str) -> dict:
+    for c in task_def["containerDefinitions"]:
+        if c["name"] == name:
+            return c
+    raise KeyError(f"task definition has no container {name!r}")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def app_jvm_flags(task_def: dict, name: str = "sample-app") -> list[str]:
+    """JVM flags of the app container's entryPoint, percentages resolved against its memory limit.
+
+    Adds -XX:+UseSerialGC unless a collector is named: with the task's 0.25 vCPU the JVM sees one CPU
+    and picks Serial itself, whereas on this 2-core host it would pick G1.
+    """
+    c = _container(task_def, name)
+    argv = c.get("entryPoint") or []
+    if not argv or argv[0] != "java" or "-jar" not in argv:
+        raise ValueError(f"{name}: entryPoint must be ['java', <flags>..., '-jar', <jar>], got {argv}")
+    mib = int(c["memory"])
+    flags = []
+    for flag in argv[1:argv.index("-jar")]:
+        for prefix, size_flag in PERCENT_FLAGS.items():
+            if flag.startswith(prefix):
+                flag = f"{size_flag}{int(mib * float(flag[len(prefix):]) / 100)}m"
+        flags.append(flag)
+    if not any(f.startswith("-XX:+Use") and f.endswith("GC") for f in flags):
+        flags.append("-XX:+UseSerialGC")
+    return flags
+
+
+def tuning_env(task_def: dict, name: str) -> dict[str, str]:
+    """The runtime tuning variables (TUNING_VARS) a container's environment sets."""
+    env = {e["name"]: e["value"] for e in _container(task_def, name).get("environment", [])}
+    return {k: v for k, v in env.items() if k in TUNING_VARS}
+
+
+def cpu_units(task_def: dict, name: str) -> int:
+    """Container-level CPU units (relative CPU weight under contention); 0 when unset."""
+    return int(_container(task_def, name).get("cpu", 0))
