@@ -276,9 +276,10 @@ def xray_reset() -> None:
 
 def span_count(stats: dict) -> int:
     """Spans the X-Ray stand-in accepted: the awsxray exporter sends one segment document per span
-    (received.segments), plus any subsegments nested inside a document (received.subsegments)."""
+    (received.segments), plus any subsegments nested inside a document (received.subsegments); the
+    otlp_http/xray exporter (TRACES_EXPORTER) sends OTLP spans to /v1/traces (received.spans)."""
     rec = stats.get("received", {})
-    return int(rec.get("segments", 0)) + int(rec.get("subsegments", 0))
+    return int(rec.get("segments", 0)) + int(rec.get("subsegments", 0)) + int(rec.get("spans", 0))
 
 
 def span_rejected(stats: dict) -> int:
@@ -667,8 +668,12 @@ def calibrate_spans(stack: Stack, tools: Path, variant: str) -> dict:
     finally:
         app.stop(grace=20)
     wait_spans_settled(quiet=2, timeout=60)
+    documents = xray_documents()
+    if not documents and span_count(xray_stats()) > 0:
+        # TRACES_EXPORTER=otlp_http/xray: spans arrive as OTLP at /v1/traces, not as segment documents.
+        return calibrate_spans_by_count(stack, tools, variant, n)
     traces: dict[str, list[dict]] = {}
-    for d in xray_documents():
+    for d in documents:
         traces.setdefault(d.get("trace_id", "?"), []).append(d)
     per: dict[str, list[int]] = {name: [] for name in ENDPOINTS}
     other = 0
@@ -690,6 +695,28 @@ def calibrate_spans(stack: Stack, tools: Path, variant: str) -> dict:
     # The first-200 probe is one extra "/" request.
     out["traces"] = {k: len(v) for k, v in per.items()}
     out["other_spans"] = other
+    return out
+
+
+def calibrate_spans_by_count(stack: Stack, tools: Path, variant: str, n: int) -> dict:
+    """Spans per request from the stand-in's span counter, one endpoint at a time (for the OTLP path,
+    where there are no segment documents to group by trace)."""
+    argv, env = stack.app_argv_env(variant, tools, "spancal-otlp")
+    app = Proc(f"app-spancal-otlp-{variant}", argv, env, stack.logdir).start()
+    out: dict = {"traces": {}, "other_spans": 0}
+    try:
+        first_200(app, 60)
+        wait_spans_settled(quiet=stack.args.quiet, timeout=60)  # the probe's spans, before the reset
+        for name, path in ENDPOINTS.items():
+            xray_reset()
+            for _ in range(n):
+                status, _ = http("GET", APP + path)
+                if status != 200:
+                    raise RuntimeError(f"{path} -> {status} during span calibration")
+            out[name] = wait_spans_settled(quiet=stack.args.quiet, timeout=60) / n
+            out["traces"][name] = n
+    finally:
+        app.stop(grace=20)
     return out
 
 
