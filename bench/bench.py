@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import platform
 import re
@@ -33,32 +32,8 @@ import shipped
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-SHIPPED: dict = {}  # filled in main() from task-definition.json (see shipped.py)
-
-
-def shipped_settings(java_opts_override: str) -> dict:
-    """What the task definition ships, resolved for processes on this host (BENCH_* overrides win)."""
-    task_def = shipped.load(REPO / "task-definition.json")
-    app_cpu = shipped.cpu_units(task_def, "sample-app")
-    coll_cpu = shipped.cpu_units(task_def, "aws-otel-collector")
-    if "BENCH_COLLECTOR_NICE" in os.environ:
-        nice, reason = int(os.environ["BENCH_COLLECTOR_NICE"]), "BENCH_COLLECTOR_NICE"
-    elif app_cpu and coll_cpu:
-        # ECS turns container CPU units into CPU shares: under contention the collector gets
-        # coll/app of the app's CPU time. CFS gives nice n about 1.25^-n of nice 0's weight.
-        nice = max(0, min(19, round(math.log(app_cpu / coll_cpu) / math.log(1.25))))
-        reason = f"CPU units app {app_cpu} : collector {coll_cpu}"
-    else:
-        nice, reason = 0, "no container CPU units in the task definition"
-    return {
-        "jvm_flags": java_opts_override.split() or shipped.app_jvm_flags(task_def),
-        "jvm_flags_overridden": bool(java_opts_override.split()),
-        "app_env": shipped.tuning_env(task_def, "sample-app"),
-        "collector_env": shipped.tuning_env(task_def, "aws-otel-collector"),
-        "collector_nice": nice,
-        "nice_reason": reason,
-    }
 RESULTS = HERE / "results"
+SHIPPED: dict = {}  # filled in main(): what task-definition.json ships, resolved for this host (shipped.py)
 CACHE = Path(os.environ.get("ECS_OTEL_SAMPLE_CACHE", Path.home() / ".cache" / "ecs-otel-sample"))
 JAVA_HOME = Path(os.environ.get("BENCH_JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"))
 JAVA = str(JAVA_HOME / "bin" / "java")
@@ -439,10 +414,10 @@ class Stack:
         for kv in os.environ.get("BENCH_COLLECTOR_ENV", "").split():  # experiments only, noted in the report
             k, _, v = kv.partition("=")
             coll_env[k] = v
-        nice = str(SHIPPED["collector_nice"])
+        # BENCH_COLLECTOR_NICE: lower the collector's CPU priority (experiments: models container CPU units).
+        nice = os.environ.get("BENCH_COLLECTOR_NICE", "0")
         self.collector = Proc("collector", ["nice", "-n", nice, a.collector_bin, f"--config={a.collector_config}"],
-                              coll_env,
-                              self.logdir).start()
+                              coll_env, self.logdir).start()
         wait_for(lambda: http("GET", "http://127.0.0.1:13133/")[0] == 200, 60, "collector health")
 
     def app_argv_env(self, variant: str, tools: Path, tag: str) -> tuple[list[str], dict[str, str]]:
@@ -997,8 +972,12 @@ def main() -> int:
     ap.add_argument("--sat", type=float, help="override: seconds of saturation load per endpoint")
     ap.add_argument("--rate", type=float, help="override: seconds of fixed-rate load per endpoint")
     args = ap.parse_args()
-    SHIPPED.update(shipped_settings(args.java_opts))
-    args.java_opts = " ".join(SHIPPED["jvm_flags"])
+    task_def = shipped.load(REPO / "task-definition.json")
+    SHIPPED.update(app_env=shipped.tuning_env(task_def, "sample-app"),
+                   collector_env=shipped.tuning_env(task_def, "aws-otel-collector"),
+                   jvm_flags_overridden=bool(args.java_opts.split()))
+    if not SHIPPED["jvm_flags_overridden"]:
+        args.java_opts = " ".join(shipped.app_jvm_flags(task_def))
     mode = "smoke" if args.smoke else "full"
     prof = dict(PROFILE[mode])
     if args.rounds:
@@ -1083,7 +1062,7 @@ def main() -> int:
         "rate with coordinated-omission correction (latency from the scheduled send time).",
         "Allocation: com.sun.management.ThreadMXBean.getTotalThreadAllocatedBytes via the Attach API, "
         "delta over the fixed-rate window ÷ completed requests (includes background export work).",
-        "Delivery: X-Ray stand-in segment documents ÷ (completed requests × spans per request measured in "
+        "Delivery: X-Ray stand-in segment documents (or OTLP spans) ÷ (completed requests × spans per request measured in "
         "a sequential calibration). At the sustainable rate (/orders/{id} only, open loop) the window is "
         "drained with the app alive; at the fixed rate it is drained with the app alive, then after its "
         "SIGTERM flush. Collector CPU per span: /proc utime+stime over the same window ÷ spans delivered.",
@@ -1093,8 +1072,9 @@ def main() -> int:
             notes.append(f"Extra env for `{v}`: `{os.environ[f'BENCH_EXTRA_ENV_{v.upper()}']}`.")
     notes.append(f"Shipped settings (task-definition.json): app JVM `{args.java_opts}`"
                  f"{' (BENCH_JAVA_OPTS)' if SHIPPED['jvm_flags_overridden'] else ''}, app env "
-                 f"`{SHIPPED['app_env'] or '{}'}`, collector env `{SHIPPED['collector_env'] or '{}'}`, "
-                 f"collector at nice {SHIPPED['collector_nice']} ({SHIPPED['nice_reason']}).")
+                 f"`{SHIPPED['app_env'] or '{}'}`, collector env `{SHIPPED['collector_env'] or '{}'}`.")
+    if os.environ.get("BENCH_COLLECTOR_NICE"):
+        notes.append(f"Collector at nice {os.environ['BENCH_COLLECTOR_NICE']} (BENCH_COLLECTOR_NICE).")
     if os.environ.get("BENCH_COLLECTOR_ENV"):
         notes.append(f"Extra collector env: `{os.environ['BENCH_COLLECTOR_ENV']}`.")
     if os.environ.get("BENCH_IN_NETNS"):

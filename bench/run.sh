@@ -11,8 +11,8 @@
 # those of task-definition.json's app container), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
 # BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
 # BENCH_EXTRA_ENV_ON / _AGENT / _DISABLED="K=V K=V" (extra app env for one variant: before/after tests),
-# BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments), BENCH_COLLECTOR_NICE (CPU priority
-# of the collector; default from the task definition's container CPU units, see bench/shipped.py).
+# BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments), BENCH_COLLECTOR_NICE=n (run the
+# collector at a lower CPU priority, for experiments).
 # It installs what it needs (wrk and Prometheus from Debian, the agent jar from Maven Central, a
 # Python venv with matplotlib) and builds missing artifacts (app jar, stand-ins jar, collector).
 # It refuses to start when a port it needs is busy (e.g. the e2e suite is running).
@@ -88,8 +88,8 @@ for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR"; do
   [[ -s $f ]] || { log "missing $f"; exit 2; }
 done
 
-# App JVM flags, collector GOGC/GOMEMLIMIT and CPU weights: bench/shipped.py reads them from
-# task-definition.json (BENCH_JAVA_OPTS / BENCH_COLLECTOR_ENV / BENCH_COLLECTOR_NICE override).
+# App JVM flags and collector GOGC/GOMEMLIMIT: bench/shipped.py reads them from task-definition.json
+# (BENCH_JAVA_OPTS / BENCH_COLLECTOR_ENV override).
 
 # bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
 "$VENV/bin/python" "$HERE/bench.py" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \

@@ -2,9 +2,9 @@
 
 The benchmark measures what users deploy: the app's JVM flags (the container's entryPoint, with
 percentage-of-container-memory flags turned into sizes, because a bare process here has no container
-memory limit), the environment variables that tune the runtimes (MALLOC_ARENA_MAX, GOGC, GOMEMLIMIT,
-...) and the CPU units each container gets. Reading them from task-definition.json keeps the
-benchmark from drifting away from the deployment.
+memory limit) and the environment variables that tune the runtimes (MALLOC_ARENA_MAX, GOGC,
+GOMEMLIMIT, ...). Reading them from task-definition.json keeps the benchmark from drifting away from
+the deployment.
 """
 from __future__ import annotations
 
@@ -54,8 +54,3 @@ def tuning_env(task_def: dict, name: str) -> dict[str, str]:
     """The runtime tuning variables (TUNING_VARS) a container's environment sets."""
     env = {e["name"]: e["value"] for e in _container(task_def, name).get("environment", [])}
     return {k: v for k, v in env.items() if k in TUNING_VARS}
-
-
-def cpu_units(task_def: dict, name: str) -> int:
-    """Container-level CPU units (relative CPU weight under contention); 0 when unset."""
-    return int(_container(task_def, name).get("cpu", 0))
