@@ -86,8 +86,15 @@ build() {
   work=$(mktemp -d "$CACHE_ROOT/collector/.work.XXXXXX")
   trap 'rm -rf "$work" "$out.tmp"' EXIT   # also on failure (set -e)
   cp "$HERE/builder-config.yaml" "$work/"
-  borrow github.com/open-telemetry/opentelemetry-collector-contrib/internal/aws/proxy v0.158.0 \
-    "$work/borrowed/internal-aws-proxy"
+  # Every `MODULE => ../borrowed/<version>/<path>` replace in the manifest names a contrib module the
+  # Go module proxy does not serve at v0.156.0 and the served release to borrow instead.
+  local mod ver rel n=0 total
+  total=$(grep -c '=> \.\./borrowed/' "$HERE/builder-config.yaml" || true)
+  while read -r mod ver rel; do
+    n=$((n + 1))
+    log "borrowing $n/$total: ${mod#github.com/open-telemetry/opentelemetry-collector-contrib/}@$ver"
+    borrow "$mod" "$ver" "$work/borrowed/$ver/$rel"
+  done < <(sed -n 's#^[[:space:]]*- \([^ ]*\) => \.\./borrowed/\(v[0-9.]*\)/\(.*\)$#\1 \2 \3#p' "$HERE/builder-config.yaml")
 
   log "cold build of otelcol-ecs (ocb $OCB_VERSION, $(go env GOVERSION), $(nproc) cores) in $work"
   local t0=$SECONDS
