@@ -88,8 +88,14 @@ pass "collector builds: $BIN"
 check "binary reports version 0.156.0" bash -c "'$BIN' --version | grep -q '0\.156\.0'"
 
 components=$("$BIN" components 2>/dev/null)
-want_types=(otlp awsecscontainermetrics memory_limiter batch resource_detection filter transform
-            awsxray prometheus_remote_write health_check sigv4auth awsproxy)
+# Every component type the shipped config names (ADOT's own set is checked by test_adot_guard.py).
+mapfile -t want_types < <(python3 - "$CONFIG" <<'PY'
+import sys, yaml
+cfg = yaml.safe_load(open(sys.argv[1]))
+print("\n".join(sorted({cid.split("/")[0] for kind in ("receivers", "processors", "exporters", "extensions")
+                         for cid in cfg[kind]})))
+PY
+)
 missing=()
 for t in "${want_types[@]}"; do
   grep -Eq "^[[:space:]]*-?[[:space:]]*name: $t\$" <<<"$components" || missing+=("$t")
@@ -136,7 +142,10 @@ check "recording fakes started" grep -q ready "$WORK/fakes.log"
 # ---------------------------------------------------------------- off ECS: no metadata URI
 # Documented behaviour: without ECS_CONTAINER_METADATA_URI_V4 the awsecscontainermetrics receiver
 # cannot be created, so the collector exits at once with a clear message (it does not hang).
-timeout 60 "$BIN" --config="$CONFIG" >"$WORK/no-ecs.log" 2>&1
+# Every run below starts the collector like ADOT on ECS: collector/adot-launch.sh (AOT_CONFIG_CONTENT as
+# stored in SSM, the task definition's command, uid 10001, read-only root, no capabilities).
+LAUNCH=("$HERE/../adot-launch.sh" "$BIN" "$CONFIG")
+timeout 60 "${LAUNCH[@]}" >"$WORK/no-ecs.log" 2>&1
 rc=$?
 check "without ECS_CONTAINER_METADATA_URI_V4 the collector exits non-zero (rc=$rc, not a 124 hang)" \
   bash -c "[[ $rc -ne 0 && $rc -ne 124 ]]"
@@ -145,7 +154,7 @@ check "... and says why (unable to detect task metadata endpoint)" \
 
 # Set but nothing answers: the ecs detector retries until resource_detection's 5 s timeout, then the
 # collector stops (rather than running on ECS without task identity).
-ECS_CONTAINER_METADATA_URI_V4="http://127.0.0.1:45599/v4/nobody" timeout 60 "$BIN" --config="$CONFIG" \
+ECS_CONTAINER_METADATA_URI_V4="http://127.0.0.1:45599/v4/nobody" timeout 60 "${LAUNCH[@]}" \
   >"$WORK/dead-ecs.log" 2>&1
 rc=$?
 check "metadata URI set but unreachable: collector exits non-zero after the detector timeout (rc=$rc)" \
@@ -155,7 +164,7 @@ check "... and says why (resource_detection: unable to fetch task metadata)" \
 
 # ---------------------------------------------------------------- run on "ECS" (fake metadata)
 export ECS_CONTAINER_METADATA_URI_V4=$ECS_URI
-"$BIN" --config="$CONFIG" >"$LOG" 2>&1 &
+"${LAUNCH[@]}" >"$LOG" 2>&1 &
 CPID=$!
 PIDS+=($CPID)
 
@@ -307,6 +316,28 @@ check "ECS metrics: job=<task family>, instance=<task id>; per-container series 
         | all($e[]; .job=="sample-app-task" and .instance==$i)
         and ([ $e[] | select(.__name__=="container_cpu_utilized") | .container_name ] | sort == ["collector","sample-app"])' \
   "$WORK/series.jsonl"
+check "ECS label sets: task series {job, instance}, container series {job, instance, container_name}, nothing else" \
+  jq -e -s '[ .[] | select(.__name__|test("^(ecs_|container_)")) ] as $e
+        | all($e[] | select(.__name__|startswith("ecs_task_")); keys == ["__name__","instance","job"])
+        and all($e[] | select(.__name__|startswith("container_")); keys == ["__name__","container_name","instance","job"])' \
+  "$WORK/series.jsonl"
+check "ECS task attributes on one target_info per task (job=<family>, instance=<task id>, task ARN), none per container" \
+  jq -e -s --arg i "$TASK_ID" '[ .[] | select(.__name__=="target_info" and .job=="sample-app-task") ] as $t
+        | ($t | length) == 1 and $t[0].instance == $i and ($t[0].aws_ecs_task_arn|startswith("arn:aws:ecs:"))
+        and ($t[0] | has("container_name") | not)' "$WORK/series.jsonl"
+
+# Started like ADOT on ECS (collector/adot-launch.sh): as the task definition's user, without
+# capabilities, on a read-only root file system, with the config from AOT_CONFIG_CONTENT only.
+check "collector runs as uid/gid 10001 (task definition user)" \
+  bash -c "grep -Eq '^Uid:\s+10001\s' /proc/$CPID/status && grep -Eq '^Gid:\s+10001\s' /proc/$CPID/status"
+check "collector has no capabilities (effective, permitted, bounding)" \
+  bash -c "grep -Eq '^CapEff:\s+0+$' /proc/$CPID/status && grep -Eq '^CapPrm:\s+0+$' /proc/$CPID/status \
+           && grep -Eq '^CapBnd:\s+0+$' /proc/$CPID/status"
+check "collector's root file system is read-only" \
+  bash -c "awk '\$5==\"/\" {print \$6}' /proc/$CPID/mountinfo | grep -Eq '^ro(,|$)'"
+check "collector was given its config through AOT_CONFIG_CONTENT only (--config=env:AOT_CONFIG_CONTENT)" \
+  bash -c "tr '\\0' '\\n' </proc/$CPID/cmdline | grep -- '--config' | grep -qx -- '--config=env:AOT_CONFIG_CONTENT' \
+           && [[ \$(tr '\\0' '\\n' </proc/$CPID/cmdline | grep -c -- '--config') == 1 ]]"
 
 code=$(curl -s -o "$WORK/self.txt" -w '%{http_code}' --max-time 5 http://127.0.0.1:8888/metrics)
 check "self-telemetry on 127.0.0.1:8888 counts the exported span" \

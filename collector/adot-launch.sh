@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Starts a collector binary the way the ADOT image starts on ECS (task-definition.json), so every test
+# that runs the collector outside Docker runs it like production:
+#
+#   - config only through AOT_CONFIG_CONTENT, holding exactly the text deploy/deploy.sh stores in SSM
+#     (comments stripped); like ADOT (pkg/config/config_factory.go) the location becomes
+#     --config=env:AOT_CONFIG_CONTENT and every --config/--set flag is dropped;
+#   - the collector container's `command` from task-definition.json (ADOT_COMMAND overrides it, e.g.
+#     ADOT_COMMAND="" for no flags at all);
+#   - uid/gid 10001 with no capabilities and no new privileges, on a read-only root file system
+#     (a private mount namespace: nothing changes for the rest of the machine).
+#
+#   collector/adot-launch.sh BIN [CONFIG]      CONFIG defaults to the repo's otel-collector-config.yaml
+#
+# The process keeps this script's PID (every step execs), so signals reach the collector. Needs root
+# for the user switch and the mount namespace (the tests run as root); otherwise it says so and stops.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+BIN=${1:?usage: adot-launch.sh BIN [CONFIG]}
+CONFIG=${2:-$REPO/otel-collector-config.yaml}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+[[ -x $BIN ]] || { echo "adot-launch: not an executable: $BIN" >&2; exit 2; }
+[[ $(id -u) == 0 ]] || { echo "adot-launch: must run as root (user switch, read-only mount namespace)" >&2; exit 2; }
+
+AOT_CONFIG_CONTENT=$(COLLECTOR_CONFIG_FILE=$CONFIG "$REPO/deploy/deploy.sh" --print-collector-config)
+export AOT_CONFIG_CONTENT
+
+if [[ -n ${ADOT_COMMAND+set} ]]; then
+  read -r -a command <<<"$ADOT_COMMAND"
+else
+  mapfile -t command < <(python3 -c '
+import json, sys
+task = json.load(open(sys.argv[1]))
+c = next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector")
+print("\n".join(c.get("command", [])))' "$REPO/task-definition.json")
+fi
+args=(--config=env:AOT_CONFIG_CONTENT)
+for a in ${command[@]+"${command[@]}"}; do
+  case $a in --config=*|--set=*) ;; *) args+=("$a") ;; esac
+done
+
+# The binary usually sits under /root (mode 700), which uid 10001 cannot traverse: bind its folder to
+# a world-readable mount point inside the private namespace, read-only like the rest.
+MNT=${TMPDIR:-/tmp}/.adot-launch-bin
+mkdir -p "$MNT"; chmod 755 "$MNT"
+export ADOT_LAUNCH_DIR=$(dirname "$BIN") ADOT_LAUNCH_MNT=$MNT ADOT_LAUNCH_NAME=$(basename "$BIN")
+# As in the image: HOME has no AWS config files, logs go to stderr.
+export HOME=/nonexistent RUN_IN_CONTAINER=True
+exec unshare --mount --propagation private -- bash -c '
+  set -e
+  mount --bind "$ADOT_LAUNCH_DIR" "$ADOT_LAUNCH_MNT"
+  mount -o remount,bind,ro "$ADOT_LAUNCH_MNT"
+  mount -o remount,bind,ro /
+  exec setpriv --reuid=10001 --regid=10001 --clear-groups --inh-caps=-all --bounding-set=-all \
+    --no-new-privs "$ADOT_LAUNCH_MNT/$ADOT_LAUNCH_NAME" "$@"' adot-launch "${args[@]}"
