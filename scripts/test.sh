@@ -14,6 +14,7 @@ export AWS_EC2_METADATA_DISABLED=true   # no test may ever probe EC2 metadata
 SUITES=(
   "app|mvn -B -ntp verify"
   "standins|mvn -B -ntp -f standins/pom.xml verify"
+  "adot-guard|collector/test/guard.sh"
   "collector|collector/test/run.sh"
   "e2e|e2e/run.sh"
   "deploy|deploy/tests/run.sh"
