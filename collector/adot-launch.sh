@@ -6,7 +6,7 @@
 #     (comments stripped); like ADOT (pkg/config/config_factory.go) the location becomes
 #     --config=env:AOT_CONFIG_CONTENT and every --config/--set flag is dropped;
 #   - the collector container's `command` from task-definition.json (ADOT_COMMAND overrides it, e.g.
-#     ADOT_COMMAND="" for no flags at all);
+#     ADOT_COMMAND="" for no flags at all) and its plain environment values (GOGC, GOMEMLIMIT);
 #   - uid/gid 10001 with no capabilities and no new privileges, on a read-only root file system
 #     (a private mount namespace: nothing changes for the rest of the machine).
 #
@@ -35,6 +35,17 @@ task = json.load(open(sys.argv[1]))
 c = next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector")
 print("\n".join(c.get("command", [])))' "$REPO/task-definition.json")
 fi
+# The task definition's plain environment values (GOGC, GOMEMLIMIT; not the ${...} placeholders deploy.sh
+# fills in), unless the caller set them.
+while IFS='=' read -r name value; do
+  [[ -n $name && -z ${!name+set} ]] && export "$name=$value"
+done < <(python3 -c '
+import json, sys
+task = json.load(open(sys.argv[1]))
+c = next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector")
+print("\n".join(e["name"] + "=" + e["value"] for e in c.get("environment", []) if "${" not in e["value"]))' \
+  "$REPO/task-definition.json")
+
 args=(--config=env:AOT_CONFIG_CONTENT)
 for a in ${command[@]+"${command[@]}"}; do
   case $a in --config=*|--set=*) ;; *) args+=("$a") ;; esac

@@ -28,6 +28,7 @@ from harness import Proc, get, get_json, port_in_use, tail
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "otel-collector-config.yaml"
+ADOT_LAUNCH = REPO / "collector" / "adot-launch.sh"
 
 XRAY = "http://127.0.0.1:4510"
 AMP = "http://127.0.0.1:4511"
@@ -161,13 +162,16 @@ class Stack:
         return proc
 
     def start_collector(self, name: str, key: str | None = None, config: Path = SHIPPED_CONFIG,
-                        feature_gates: str = "", **extra_env: str) -> Proc:
-        """The collector on `config` (the shipped one, unchanged, by default); only environment variables differ
-        from ECS. Kept in procs[key] (default: `name`); waits for its health check."""
-        argv = [str(self.collector_bin), f"--config={config}"]
-        if feature_gates:
-            argv.append(f"--feature-gates={feature_gates}")
-        proc = Proc(name, argv, collector_env(**extra_env), self.logdir)
+                        feature_gates: str | None = None, **extra_env: str) -> Proc:
+        """The collector on `config` (the shipped one, unchanged, by default), started the way ADOT starts on ECS
+        (collector/adot-launch.sh: AOT_CONFIG_CONTENT as stored in SSM, the task definition's command, uid 10001,
+        read-only root, no capabilities); only environment variables differ from ECS. `feature_gates` replaces
+        the task definition's command by that one flag ("" = no flags). Kept in procs[key] (default: `name`);
+        waits for its health check."""
+        env = collector_env(**extra_env)
+        if feature_gates is not None:
+            env["ADOT_COMMAND"] = f"--feature-gates={feature_gates}" if feature_gates else ""
+        proc = Proc(name, [str(ADOT_LAUNCH), str(self.collector_bin), str(config)], env, self.logdir)
         return self._launch(key or name, proc, lambda: get(COLLECTOR_HEALTH).status == 200, 90,
                             "health_check on :13133")
 
