@@ -26,7 +26,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 TEMPLATE="$SCRIPT_DIR/cloudformation.yaml"
 TASK_DEF_TEMPLATE="$REPO_DIR/task-definition.json"
-SSM_STANDARD_TIER_LIMIT=4096   # bytes; also CloudFormation's limit for one parameter value
+SSM_ADVANCED_TIER_LIMIT=8192   # bytes: the SSM parameter holding the collector config is Advanced tier
+CFN_PARAMETER_LIMIT=4096       # bytes: one CloudFormation parameter value (the config travels in two)
 
 MODE=deploy
 DRY_RUN=false
@@ -146,6 +147,23 @@ stack_output() {  # name -> value, from the last describe-stacks answer
 
 do_print_config() { collector_config; }
 
+# split_config TEXT: sets config_1 to the longest run of whole leading lines that fits one CloudFormation
+# parameter and config_2 to the rest (without the newline between them; empty when everything fits).
+split_config() {
+  local LC_ALL=C   # lengths in bytes
+  local -a lines
+  local k=0 size=0
+  mapfile -t lines <<<"$1"
+  # k = how many leading lines fit: their bytes plus the newlines between them.
+  while ((k < ${#lines[@]})) && ((size + ${#lines[k]} + (k > 0) <= CFN_PARAMETER_LIMIT)); do
+    size=$((size + ${#lines[k]} + (k > 0))); k=$((k + 1))
+  done
+  config_1=$(IFS=$'\n'; printf '%s' "${lines[*]:0:k}")
+  config_2=$(IFS=$'\n'; printf '%s' "${lines[*]:k}")
+  ((k > 0 && ${#config_2} <= CFN_PARAMETER_LIMIT)) \
+    || die "COLLECTOR_CONFIG_FILE cannot be cut into two CloudFormation parameters of $CFN_PARAMETER_LIMIT bytes each"
+}
+
 do_delete() {
   validate_common
   say "Deleting stack $STACK_NAME in $REGION (AMP workspace, logs, roles, parameter, cluster, service)"
@@ -160,14 +178,17 @@ do_deploy() {
   validate_deploy
   $DRY_RUN && say "DRY RUN: printing the commands, calling nothing"
 
-  say "Checking the collector config fits the SSM Standard tier ($SSM_STANDARD_TIER_LIMIT bytes)"
-  local config size
+  say "Checking the collector config fits the SSM Advanced tier ($SSM_ADVANCED_TIER_LIMIT bytes)"
+  local config size config_1 config_2
   config=$(collector_config)
   size=$(printf '%s' "$config" | wc -c)
   ((size > 0)) || die "COLLECTOR_CONFIG_FILE $COLLECTOR_CONFIG_FILE is empty"
-  ((size <= SSM_STANDARD_TIER_LIMIT)) \
-    || die "COLLECTOR_CONFIG_FILE is $size bytes without comments; SSM Standard tier and CloudFormation parameters allow $SSM_STANDARD_TIER_LIMIT"
-  say "collector config: $size bytes (from $COLLECTOR_CONFIG_FILE)"
+  ((size <= SSM_ADVANCED_TIER_LIMIT)) \
+    || die "COLLECTOR_CONFIG_FILE is $size bytes without comments; the SSM Advanced tier allows $SSM_ADVANCED_TIER_LIMIT"
+  # A CloudFormation parameter holds at most 4096 bytes: the config goes in two, cut between lines; the
+  # stack joins them with the newline that was cut (deploy/cloudformation.yaml, CollectorConfigParameter).
+  split_config "$config"
+  say "collector config: $size bytes (from $COLLECTOR_CONFIG_FILE), passed as ${#config_1} + ${#config_2} bytes"
 
   say "Resolving the AWS account"
   local account
@@ -195,7 +216,8 @@ do_deploy() {
       "AssignPublicIp=$ASSIGN_PUBLIC_IP" \
       "DesiredCount=$DESIRED_COUNT" \
       "LogRetentionDays=$LOG_RETENTION_DAYS" \
-      "CollectorConfig=$config"
+      "CollectorConfig=$config_1" \
+      "CollectorConfigContinued=$config_2"
 
   say "Reading stack outputs"
   if $DRY_RUN; then

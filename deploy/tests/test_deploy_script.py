@@ -136,9 +136,37 @@ def test_bad_input_names_the_variable(fake_aws, flag, value, variable):
 def test_oversized_collector_config_is_rejected(fake_aws, tmp_path):
     env, calls = fake_aws
     big = tmp_path / "big.yaml"
-    big.write_text("receivers:\n" + "".join(f"  r{i}: {{endpoint: 127.0.0.1:{i}}}\n" for i in range(200)))
+    big.write_text("receivers:\n" + "".join(f"  r{i}: {{endpoint: 127.0.0.1:{i}}}\n" for i in range(300)))
+    assert len(big.read_bytes()) > 8192
     r = run(["--dry-run", *GOOD_ARGS, "--collector-config", str(big)], env)
-    assert r.returncode == 2 and "COLLECTOR_CONFIG_FILE" in r.stderr and "4096" in r.stderr, r.stderr
+    assert r.returncode == 2 and "COLLECTOR_CONFIG_FILE" in r.stderr and "8192" in r.stderr, r.stderr
+
+
+def test_config_with_a_line_longer_than_a_cloudformation_parameter_is_rejected(fake_aws, tmp_path):
+    env, calls = fake_aws
+    long_line = tmp_path / "long.yaml"
+    long_line.write_text("receivers: {otlp: {protocols: {http: {endpoint: '" + "x" * 5000 + "'}}}}\n")
+    r = run(["--dry-run", *GOOD_ARGS, "--collector-config", str(long_line)], env)
+    assert r.returncode == 2 and "two CloudFormation parameters" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("lines", [3, 150, 205])   # fits one parameter; needs both; close to 8 KB
+def test_config_travels_in_two_parameters_that_join_to_the_stored_text(fake_aws, tmp_path, lines):
+    env, calls = fake_aws
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("# comment\nreceivers:\n" + "".join(f"  r{i}: {{endpoint: 127.0.0.1:{i}}}  # é\n"
+                                                         for i in range(lines)))
+    r = run([*GOOD_ARGS, "--out-dir", str(tmp_path / "out"), "--collector-config", str(cfg)], env)
+    assert r.returncode == 0, r.stderr
+    deploy = calls()[1]
+    params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
+    stored = subprocess.run([str(SCRIPT), "--print-collector-config"], capture_output=True, text=True, check=True,
+                            env={**env, "COLLECTOR_CONFIG_FILE": str(cfg)}).stdout.rstrip("\n")
+    first, rest = params["CollectorConfig"], params["CollectorConfigContinued"]
+    assert len(first.encode()) <= 4096 and len(rest.encode()) <= 4096
+    # What the stack stores (CollectorConfigParameter: !If/!Join with "\n") is exactly the stored text.
+    assert (first + "\n" + rest if rest else first) == stored
+    assert not first.endswith("\n") and not rest.startswith("\n")
 
 
 def test_real_flow_against_fake_aws(fake_aws, tmp_path):
@@ -154,7 +182,9 @@ def test_real_flow_against_fake_aws(fake_aws, tmp_path):
     params = dict(o.split("=", 1) for o in overrides)
     stored = subprocess.run([str(SCRIPT), "--print-collector-config"], capture_output=True, text=True,
                             check=True).stdout
-    assert params["CollectorConfig"] == stored.rstrip("\n")
+    joined = params["CollectorConfig"] + ("\n" + params["CollectorConfigContinued"]
+                                          if params["CollectorConfigContinued"] else "")
+    assert joined == stored.rstrip("\n")
     assert params["SubnetIds"] == "subnet-0aa,subnet-0bb"
     rendered = json.loads((out / "task-definition.json").read_text())
     assert validate(rendered, input_shape("ecs", "RegisterTaskDefinition")) == []

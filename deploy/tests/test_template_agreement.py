@@ -117,5 +117,13 @@ def test_security_group_exposes_only_the_app_port(template, task_def):
 
 def test_ssm_parameter_tier_and_limits(template):
     p = template["Resources"]["CollectorConfigParameter"]["Properties"]
-    assert p["Tier"] == "Standard" and p["Type"] == "String"
-    assert template["Parameters"]["CollectorConfig"]["MaxLength"] == 4096
+    assert p["Tier"] == "Advanced" and p["Type"] == "String"   # 8 KB
+    assert template["Parameters"]["CollectorConfig"]["MaxLength"] == 4096           # one CFN parameter
+    assert template["Parameters"]["CollectorConfigContinued"]["MaxLength"] == 4096
+    assert template["Parameters"]["CollectorConfigContinued"]["Default"] == ""
+    # Joined with the newline deploy.sh cut, or CollectorConfig alone when nothing was cut.
+    assert p["Value"] == {"Fn::If": ["HasCollectorConfigContinued",
+                                     {"Fn::Join": ["\n", [{"Ref": "CollectorConfig"}, {"Ref": "CollectorConfigContinued"}]]},
+                                     {"Ref": "CollectorConfig"}]}
+    assert template["Conditions"]["HasCollectorConfigContinued"] == \
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "CollectorConfigContinued"}, ""]}]}
