@@ -119,6 +119,14 @@ collector_ctx=$("$REPO/collector/build.sh" --docker-context "$WORK/collector-ctx
 log "collector binary ready in $((SECONDS - t)) s"
 build "$COLLECTOR_IMAGE" collector --build-arg "BASE=$RUNTIME_BASE" "$collector_ctx"
 
+# The collector starts as on ECS (compose/docker-compose.test.yml): the SSM text in AOT_CONFIG_CONTENT and
+# the task definition's command.
+AOT_CONFIG_CONTENT=$("$REPO/deploy/deploy.sh" --print-collector-config) || die "deploy.sh --print-collector-config"
+COLLECTOR_COMMAND=$(python3 -c 'import json, shlex, sys
+c = next(c for c in json.load(open(sys.argv[1]))["containerDefinitions"] if c["name"] == "aws-otel-collector")
+print(shlex.join(c.get("command", [])))' "$REPO/task-definition.json")
+export AOT_CONFIG_CONTENT COLLECTOR_COMMAND
+
 # ---- 4. static checks -------------------------------------------------------------------------------------
 echo "== compose files and image"
 CFILES=(-f docker-compose.yml -f compose/docker-compose.test.yml)
@@ -227,6 +235,11 @@ code() { ns curl -s -o /dev/null -m 30 -w '%{http_code}' "$1"; }
 app_pid=$(docker inspect -f '{{.State.Pid}}' "$(cname sample-app)")
 check "app process runs as uid 10001, not root" bash -c 'awk "/^Uid:/ { exit !(\$2 == 10001 && \$3 == 10001) }" /proc/$1/status' _ "$app_pid"
 check "app process has no capabilities" bash -c 'awk "/^CapEff:/ { exit !(\$2 ~ /^0+$/) }" /proc/$1/status' _ "$app_pid"
+col_pid=$(docker inspect -f '{{.State.Pid}}' "$(cname aws-otel-collector)")
+check "collector runs as uid 10001 (task definition user), without capabilities" bash -c '
+  awk "/^Uid:/ { exit !(\$2 == 10001 && \$3 == 10001) }" /proc/$1/status && awk "/^CapEff:/ { exit !(\$2 ~ /^0+$/) }" /proc/$1/status' _ "$col_pid"
+check "collector read its config from AOT_CONFIG_CONTENT only (ADOT's loading; --config dropped)" bash -c '
+  [[ $(tr "\0" "\n" </proc/$1/cmdline | grep -c -- --config) == 1 ]] && tr "\0" "\n" </proc/$1/cmdline | grep -qx -- --config=env:AOT_CONFIG_CONTENT' _ "$col_pid"
 check "app and collector root file systems are read-only" bash -c '
   [[ $(docker inspect -f "{{.HostConfig.ReadonlyRootfs}}" "$1" "$2" | sort -u) == true ]]' _ "$(cname sample-app)" "$(cname aws-otel-collector)"
 check "app container is memory-limited and the JVM sizes itself from it (-XX:MaxRAMPercentage)" bash -c '
