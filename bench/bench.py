@@ -183,6 +183,9 @@ def trim_log(path: Path, keep: int = 60) -> None:
         pass
 
 
+IDLE_WAIT_S = 40   # > the ECS metrics receiver's 30 s first poll + the 5 s metrics batch
+
+
 def proc_stat(pid: int) -> dict:
     """CPU seconds (utime+stime, this process only) and RSS from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -416,7 +419,10 @@ class Stack:
             coll_env[k] = v
         # BENCH_COLLECTOR_NICE: lower the collector's CPU priority (experiments: models container CPU units).
         nice = os.environ.get("BENCH_COLLECTOR_NICE", "0")
-        self.collector = Proc("collector", ["nice", "-n", nice, a.collector_bin, f"--config={a.collector_config}"],
+        # Started the ADOT-on-ECS way (collector/adot-launch.sh): the config as stored in SSM through
+        # AOT_CONFIG_CONTENT, the task definition's command, uid 10001, read-only root, no capabilities.
+        launch = str(REPO / "collector" / "adot-launch.sh")
+        self.collector = Proc("collector", ["nice", "-n", nice, launch, a.collector_bin, str(a.collector_config)],
                               coll_env, self.logdir).start()
         wait_for(lambda: http("GET", "http://127.0.0.1:13133/")[0] == 200, 60, "collector health")
 
@@ -829,6 +835,10 @@ def markdown(result: dict) -> str:
     V = s["variants"]
     R = s["ratios"]
     lines = [f"Run {m['started']} · mode `{m['mode']}` · {m['rounds']} round(s) · {m['machine']}", ""]
+    idle = m.get("collector_idle")
+    if idle:
+        lines += [f"Idle collector (stack up, no app, {idle['after_s']} s after start): RSS {idle['rss_mib']:.1f} MiB, "
+                  f"{idle['cpu_s']:.2f} CPU-s since start.", ""]
     lines.append("| figure | on | disabled | agent |")
     lines.append("|---|---:|---:|---:|")
     rows = [
@@ -1018,6 +1028,12 @@ def main() -> int:
         log(f"mode {mode}: {prof}; logs in {logdir}")
         stack.start()
         log("stack up (Prometheus, stand-ins, collector)")
+        # Idle collector: no app yet, past the first ECS metadata poll (30 s after start) and its export.
+        time.sleep(IDLE_WAIT_S)
+        idle = proc_stat(stack.collector.pid)
+        collector_idle = {"rss_mib": idle["rss"] / 2**20, "cpu_s": idle["cpu_s"], "after_s": IDLE_WAIT_S}
+        log(f"idle collector after {IDLE_WAIT_S} s: RSS {collector_idle['rss_mib']:.1f} MiB, "
+            f"CPU {idle['cpu_s']:.2f} s since start")
         # Span calibration: how many spans one request of each endpoint makes, per telemetry variant.
         spans_per_req = {}
         for v in ("on", "agent"):
@@ -1084,7 +1100,8 @@ def main() -> int:
     result = {
         "meta": {"started": started, "mode": mode, "rounds": prof["rounds"], "profile": prof,
                  "machine": machine(), "java": java_version(), "agent_jar": args.agent_jar.name,
-                 "java_opts": args.java_opts, "image_sizes": image_sizes(), "notes": notes},
+                 "java_opts": args.java_opts, "image_sizes": image_sizes(), "notes": notes,
+                 "collector_idle": collector_idle},
         "summary": summary,
         "runs": runs,
     }

@@ -8,7 +8,10 @@
 #   - the collector container's `command` from task-definition.json (ADOT_COMMAND overrides it, e.g.
 #     ADOT_COMMAND="" for no flags at all) and its plain environment values (GOGC, GOMEMLIMIT);
 #   - uid/gid 10001 with no capabilities and no new privileges, on a read-only root file system
-#     (a private mount namespace: nothing changes for the rest of the machine).
+#     (a private mount namespace: nothing changes for the rest of the machine);
+#   - the container's memory limit (the task definition's `memory`, MiB) as a memory cgroup, so
+#     memory_limiter's percentages and the kernel's reclaim work against the same limit as on ECS
+#     (ADOT_MEMORY_MIB overrides it; ADOT_MEMORY_MIB="" runs without a limit).
 #
 #   collector/adot-launch.sh BIN [CONFIG]      CONFIG defaults to the repo's otel-collector-config.yaml
 #
@@ -50,6 +53,31 @@ args=(--config=env:AOT_CONFIG_CONTENT)
 for a in ${command[@]+"${command[@]}"}; do
   case $a in --config=*|--set=*) ;; *) args+=("$a") ;; esac
 done
+
+# The memory limit: a child of this process's memory cgroup (v1 or v2) with the task definition's limit.
+if [[ -z ${ADOT_MEMORY_MIB+set} ]]; then
+  ADOT_MEMORY_MIB=$(python3 -c '
+import json, sys
+task = json.load(open(sys.argv[1]))
+print(next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector").get("memory", ""))' \
+    "$REPO/task-definition.json")
+fi
+if [[ -n $ADOT_MEMORY_MIB ]]; then
+  v1=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
+  if [[ -n $v1 && -d /sys/fs/cgroup/memory$v1 ]]; then
+    parent=/sys/fs/cgroup/memory${v1%/}; limit_file=memory.limit_in_bytes
+  else
+    parent=/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup); parent=${parent%/}; limit_file=memory.max
+  fi
+  for old in "$parent"/adot-launch-*; do rmdir "$old" 2>/dev/null || true; done   # the empty ones of earlier runs
+  cg=$parent/adot-launch-$$
+  if ! { mkdir -p "$cg" && echo $((ADOT_MEMORY_MIB * 1024 * 1024)) >"$cg/$limit_file" && echo $$ >"$cg/cgroup.procs"; } 2>/dev/null
+  then
+    echo "adot-launch: cannot put the collector in a ${ADOT_MEMORY_MIB} MiB memory cgroup under $parent" \
+         "(ADOT_MEMORY_MIB= runs it without a limit)" >&2
+    exit 2
+  fi
+fi
 
 # The binary usually sits under /root (mode 700), which uid 10001 cannot traverse: bind its folder to
 # a world-readable mount point inside the private namespace, read-only like the rest.

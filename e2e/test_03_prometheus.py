@@ -113,7 +113,7 @@ def test_ecs_container_metrics_arrive(stack, metric):
     task = get_json(f"{ECS_META}/v4/aws-otel-collector/task")  # what ECS tells the collector
     result = wait_for_series(metric, f"ECS metric {metric}", timeout=120)
     for m in _labels(result):
-        # transform/ecs: job = task family, instance = task id; no ARNs as labels
+        # resource/ecs: job = task family, instance = task id; no ARNs as labels
         assert m.get("job") == task["Family"], m
         assert m.get("instance") == task["TaskARN"].rsplit("/", 1)[-1], m
         assert not any(re.search(r"arn", k) for k in m), m

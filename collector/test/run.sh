@@ -335,6 +335,8 @@ check "collector has no capabilities (effective, permitted, bounding)" \
            && grep -Eq '^CapBnd:\s+0+$' /proc/$CPID/status"
 check "collector's root file system is read-only" \
   bash -c "awk '\$5==\"/\" {print \$6}' /proc/$CPID/mountinfo | grep -Eq '^ro(,|$)'"
+check "collector runs under the task definition's 192 MiB memory limit; memory_limiter sizes itself from it (80 % = 153 MiB)" \
+  bash -c "grep -q '\"total_memory_mib\": 192,' '$LOG' && grep -q '\"limit_mib\": 153,' '$LOG'"
 check "collector has the task definition's GOGC/GOMEMLIMIT" \
   bash -c "tr '\\0' '\\n' </proc/$CPID/environ | grep -qx 'GOGC=400' && tr '\\0' '\\n' </proc/$CPID/environ | grep -qx 'GOMEMLIMIT=100MiB'"
 check "collector was given its config through AOT_CONFIG_CONTENT only (--config=env:AOT_CONFIG_CONTENT)" \
