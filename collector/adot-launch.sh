@@ -29,39 +29,30 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 AOT_CONFIG_CONTENT=$(COLLECTOR_CONFIG_FILE=$CONFIG "$REPO/deploy/deploy.sh" --print-collector-config)
 export AOT_CONFIG_CONTENT
 
+# What the task definition gives the collector container, one fact per line: "cmd ARG", "env NAME=VALUE"
+# (plain values only: GOGC, GOMEMLIMIT, not the ${...} placeholders deploy.sh fills in), "memory MIB".
+task_def_lines=$(python3 -c '
+import json, sys
+c = next(c for c in json.load(open(sys.argv[1]))["containerDefinitions"] if c["name"] == "aws-otel-collector")
+lines = ["cmd " + a for a in c.get("command", [])]
+lines += ["env " + e["name"] + "=" + e["value"] for e in c.get("environment", []) if "${" not in e["value"]]
+print("\n".join(lines + ["memory " + str(c.get("memory", ""))]))' "$REPO/task-definition.json")
+
 if [[ -n ${ADOT_COMMAND+set} ]]; then
   read -r -a command <<<"$ADOT_COMMAND"
 else
-  mapfile -t command < <(python3 -c '
-import json, sys
-task = json.load(open(sys.argv[1]))
-c = next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector")
-print("\n".join(c.get("command", [])))' "$REPO/task-definition.json")
+  mapfile -t command < <(sed -n 's/^cmd //p' <<<"$task_def_lines")
 fi
-# The task definition's plain environment values (GOGC, GOMEMLIMIT; not the ${...} placeholders deploy.sh
-# fills in), unless the caller set them.
-while IFS='=' read -r name value; do
-  [[ -n $name && -z ${!name+set} ]] && export "$name=$value"
-done < <(python3 -c '
-import json, sys
-task = json.load(open(sys.argv[1]))
-c = next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector")
-print("\n".join(e["name"] + "=" + e["value"] for e in c.get("environment", []) if "${" not in e["value"]))' \
-  "$REPO/task-definition.json")
-
 args=(--config=env:AOT_CONFIG_CONTENT)
 for a in ${command[@]+"${command[@]}"}; do
   case $a in --config=*|--set=*) ;; *) args+=("$a") ;; esac
 done
+while IFS='=' read -r name value; do   # unless the caller set them
+  if [[ -n $name && -z ${!name+set} ]]; then export "$name=$value"; fi
+done < <(sed -n 's/^env //p' <<<"$task_def_lines")
 
 # The memory limit: a child of this process's memory cgroup (v1 or v2) with the task definition's limit.
-if [[ -z ${ADOT_MEMORY_MIB+set} ]]; then
-  ADOT_MEMORY_MIB=$(python3 -c '
-import json, sys
-task = json.load(open(sys.argv[1]))
-print(next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector").get("memory", ""))' \
-    "$REPO/task-definition.json")
-fi
+ADOT_MEMORY_MIB=${ADOT_MEMORY_MIB-$(sed -n 's/^memory //p' <<<"$task_def_lines")}
 if [[ -n $ADOT_MEMORY_MIB ]]; then
   v1=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
   if [[ -n $v1 && -d /sys/fs/cgroup/memory$v1 ]]; then
