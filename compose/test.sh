@@ -118,6 +118,10 @@ t=$SECONDS
 collector_ctx=$("$REPO/collector/build.sh" --docker-context "$WORK/collector-ctx" | tail -1) || die "collector/build.sh"
 log "collector binary ready in $((SECONDS - t)) s"
 build "$COLLECTOR_IMAGE" collector --build-arg "BASE=$RUNTIME_BASE" "$collector_ctx"
+# The collector image's own contract (ADOT's entrypoint, AOT_CONFIG_CONTENT over --config, /healthcheck).
+check "collector image keeps ADOT's contract (collector/test/image.sh)" \
+  bash -c 'COLLECTOR_IMAGE_BASE=$1 "$2" >"$3" 2>&1 || { tail -20 "$3"; exit 1; }' _ "$RUNTIME_BASE" \
+  "$REPO/collector/test/image.sh" "$WORK/collector-image-test.log"
 
 # The collector starts as on ECS (compose/docker-compose.test.yml): the SSM text in AOT_CONFIG_CONTENT and
 # the task definition's command.
