@@ -187,17 +187,19 @@ IDLE_WAIT_S = 40   # > the ECS metrics receiver's 30 s first poll + the 5 s metr
 
 
 def proc_stat(pid: int) -> dict:
-    """CPU seconds (utime+stime, this process only) and RSS from /proc."""
+    """CPU seconds (utime+stime, this process only), RSS and its anonymous part (heap, stacks: what cannot
+    be reclaimed under a memory limit, unlike the binary's file-backed pages) from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / ticks
-    rss = 0
+    mem = {"VmRSS:": 0, "RssAnon:": 0}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) * 1024
-    return {"cpu_s": cpu, "rss": rss}
+            key = line.split(maxsplit=1)[0] if line.strip() else ""
+            if key in mem:
+                mem[key] = int(line.split()[1]) * 1024
+    return {"cpu_s": cpu, "rss": mem["VmRSS:"], "rss_anon": mem["RssAnon:"]}
 
 
 class RssSampler:
@@ -206,6 +208,7 @@ class RssSampler:
     def __init__(self, pids: dict[str, int]):
         self.pids = pids
         self.max = {k: 0 for k in pids}
+        self.max_anon = {k: 0 for k in pids}
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
@@ -213,7 +216,9 @@ class RssSampler:
         while not self._stop.is_set():
             for name, pid in self.pids.items():
                 try:
-                    self.max[name] = max(self.max[name], proc_stat(pid)["rss"])
+                    st = proc_stat(pid)
+                    self.max[name] = max(self.max[name], st["rss"])
+                    self.max_anon[name] = max(self.max_anon[name], st["rss_anon"])
                 except OSError:
                     pass
             self._stop.wait(0.25)
@@ -560,6 +565,7 @@ def run_variant(stack: Stack, tools: Path, variant: str, prof: dict, rates: dict
                 res["rate"][name] = r
         res["app_rss_rate_max"] = rss_rate.max["app"]
         res["collector_rss_max"] = max(rss_sat.max["collector"], rss_rate.max["collector"])
+        res["collector_rss_anon_max"] = max(rss_sat.max_anon["collector"], rss_rate.max_anon["collector"])
         res["app_heap_committed"] = probe0["heap_committed"]
         # Drain with the app alive (see calibrate_spans: the app's halt(0) cuts the agent's flush short),
         # then stop it (the app's own SDK flushes on SIGTERM) and count again.
@@ -730,6 +736,7 @@ def summarize(runs: list[dict], spans_per_req: dict, rates: dict, calib: dict) -
         s["first_200_s"] = med([r["first_200_s"] for r in rs])
         s["app_rss_mib"] = med([max(r["app_rss_sat_max"], r["app_rss_rate_max"]) / 2**20 for r in rs])
         s["collector_rss_mib"] = med([r["collector_rss_max"] / 2**20 for r in rs])
+        s["collector_rss_anon_mib"] = med([r["collector_rss_anon_max"] / 2**20 for r in rs])
         if v != "disabled":
             sdel, scoll, sdrops = [], [], []
             for r in rs:
@@ -837,8 +844,8 @@ def markdown(result: dict) -> str:
     lines = [f"Run {m['started']} · mode `{m['mode']}` · {m['rounds']} round(s) · {m['machine']}", ""]
     idle = m.get("collector_idle")
     if idle:
-        lines += [f"Idle collector (stack up, no app, {idle['after_s']} s after start): RSS {idle['rss_mib']:.1f} MiB, "
-                  f"{idle['cpu_s']:.2f} CPU-s since start.", ""]
+        lines += [f"Idle collector (stack up, no app, {idle['after_s']} s after start): RSS {idle['rss_mib']:.1f} MiB "
+                  f"({idle.get('rss_anon_mib', 0):.1f} MiB anonymous), {idle['cpu_s']:.2f} CPU-s since start.", ""]
     lines.append("| figure | on | disabled | agent |")
     lines.append("|---|---:|---:|---:|")
     rows = [
@@ -863,6 +870,7 @@ def markdown(result: dict) -> str:
         ("spans delivered ÷ expected (saturation; wrk's in-flight requests uncounted)", "overload_delivery", "{:.4f}"),
         ("collector CPU s per 1,000 spans @ fixed rate", "collector_cpu_s_per_1k_spans", "{:.4f}"),
         ("collector RSS, MiB (max)", "collector_rss_mib", "{:.0f}"),
+        ("collector RSS, anonymous part (heap, stacks), MiB (max)", "collector_rss_anon_mib", "{:.0f}"),
         ("X-Ray stand-in CPU s per 1,000 spans (test double, not in ECS)", "standins_cpu_s_per_1k_spans", "{:.4f}"),
     ]
     for label, key, spec in rows:
@@ -1031,9 +1039,10 @@ def main() -> int:
         # Idle collector: no app yet, past the first ECS metadata poll (30 s after start) and its export.
         time.sleep(IDLE_WAIT_S)
         idle = proc_stat(stack.collector.pid)
-        collector_idle = {"rss_mib": idle["rss"] / 2**20, "cpu_s": idle["cpu_s"], "after_s": IDLE_WAIT_S}
-        log(f"idle collector after {IDLE_WAIT_S} s: RSS {collector_idle['rss_mib']:.1f} MiB, "
-            f"CPU {idle['cpu_s']:.2f} s since start")
+        collector_idle = {"rss_mib": idle["rss"] / 2**20, "rss_anon_mib": idle["rss_anon"] / 2**20,
+                          "cpu_s": idle["cpu_s"], "after_s": IDLE_WAIT_S}
+        log(f"idle collector after {IDLE_WAIT_S} s: RSS {collector_idle['rss_mib']:.1f} MiB "
+            f"({collector_idle['rss_anon_mib']:.1f} anonymous), CPU {idle['cpu_s']:.2f} s since start")
         # Span calibration: how many spans one request of each endpoint makes, per telemetry variant.
         spans_per_req = {}
         for v in ("on", "agent"):
