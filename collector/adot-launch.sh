@@ -57,14 +57,17 @@ if [[ -n $ADOT_MEMORY_MIB ]]; then
   v1=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
   if [[ -n $v1 && -d /sys/fs/cgroup/memory$v1 ]]; then
     parent=/sys/fs/cgroup/memory${v1%/}; limit_file=memory.limit_in_bytes
-  else
+  else   # cgroup v2: the memory controller must be available where this process sits
     parent=/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup); parent=${parent%/}; limit_file=memory.max
+    grep -qw memory "$parent/cgroup.controllers" 2>/dev/null || parent=""
   fi
-  for old in "$parent"/adot-launch-*; do rmdir "$old" 2>/dev/null || true; done   # the empty ones of earlier runs
+  if [[ -n $parent ]]; then
+    for old in "$parent"/adot-launch-*; do rmdir "$old" 2>/dev/null || true; done   # the empty ones of earlier runs
+  fi
   cg=$parent/adot-launch-$$
-  if ! { mkdir -p "$cg" && echo $((ADOT_MEMORY_MIB * 1024 * 1024)) >"$cg/$limit_file" && echo $$ >"$cg/cgroup.procs"; } 2>/dev/null
+  if [[ -z $parent ]] || ! { mkdir -p "$cg" && echo $((ADOT_MEMORY_MIB * 1024 * 1024)) >"$cg/$limit_file" && echo $$ >"$cg/cgroup.procs"; } 2>/dev/null
   then
-    echo "adot-launch: cannot put the collector in a ${ADOT_MEMORY_MIB} MiB memory cgroup under $parent" \
+    echo "adot-launch: cannot put the collector in a ${ADOT_MEMORY_MIB} MiB memory cgroup (${parent:-no memory controller})" \
          "(ADOT_MEMORY_MIB= runs it without a limit)" >&2
     exit 2
   fi
