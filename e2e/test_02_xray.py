@@ -1,9 +1,12 @@
 """What a user sees in the X-Ray console: the segments the collector's awsxray exporter delivered."""
 
+import os
+import time
+
 import pytest
 
-from conftest import (CALLS, ECS_META, SERVICE, SERVICE_A, SERVICE_B, get_json, is_subsegment, server_segment,
-                      wait_for_trace)
+from conftest import (BASE, CALLS, ECS_META, SERVICE, SERVICE_A, SERVICE_B, get, get_json, is_subsegment,
+                      server_segment, wait_for_trace)
 
 TRACED = [c for c in CALLS if c[1] != "/health"]
 
@@ -86,3 +89,16 @@ def test_one_trace_spans_both_services(traffic):
     while node.get("parent_id") and hops < 10:
         node, hops = by_id[node["parent_id"]], hops + 1
     assert node is a, "the client subsegment's ancestry ends at A's segment"
+
+
+def test_alb_root_without_parent_is_the_trace_in_xray(traffic):
+    """An ALB's own header (Self=...;Root=..., no Parent): the app continues the ALB's trace id as a new root,
+    so the ALB access log and X-Ray share one trace id (as the X-Ray SDKs do)."""
+    root = f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+    reply = get(f"{BASE['A']}/", headers={"X-Amzn-Trace-Id": f"Self=1-{int(time.time()):08x}-{os.urandom(12).hex()};"
+                                                              f"Root={root}"})
+    assert reply.status == 200 and reply.json()["traceId"] == root, reply.text()
+    docs = wait_for_trace(root, lambda d: server_segment(d, SERVICE_A, "/"), "the segment under the ALB's Root")
+    seg = server_segment(docs, SERVICE_A, "/")
+    assert seg["trace_id"] == root
+    assert "parent_id" not in seg, "the ALB is not a segment: the app's segment is the root"

@@ -69,36 +69,48 @@ class BadInputTest {
   }
 
   @Test
-  void malformedTraceparentIs400AndStartsNoTraceFromIt() throws Exception {
+  void malformedTraceparentIsIgnoredCountedAndStartsANewTrace() throws Exception {
     HttpResponse<String> response = app.get("/", "traceparent", "00-not-a-trace-01");
 
-    assertJsonError(response, 400, "invalid_trace_header");
+    assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).contains("\"traceId\":\"1-");
     assertThat(onlySpan(spans, "GET /").getParentSpanContext().isValid()).isFalse();
+    assertThat(invalidHeaderCount("traceparent")).isEqualTo(1);
   }
 
   @Test
-  void allZeroTraceparentIs400() throws Exception {
-    assertJsonError(
-        app.get("/", "traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
-        400,
-        "invalid_trace_header");
-  }
-
-  @Test
-  void malformedXrayHeaderIs400() throws Exception {
-    assertJsonError(app.get("/", "X-Amzn-Trace-Id", "Root=garbage;Parent=xyz"), 400, "invalid_trace_header");
-    assertJsonError(app.get("/", "X-Amzn-Trace-Id", "Parent=53995c3f42cd8ad8"), 400, "invalid_trace_header");
-  }
-
-  @Test
-  void invalidTraceHeadersCanBeIgnoredInsteadOfRejected() throws Exception {
-    try (TestApp lenient = TestApp.options().spans(spans).env("REJECT_INVALID_TRACE_HEADERS", "false").start()) {
-      HttpResponse<String> response = lenient.get("/", "traceparent", "00-not-a-trace-01");
-
-      assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(onlySpan(spans, "GET /").getParentSpanContext().isValid()).isFalse();
+  void malformedXrayHeadersAreIgnoredAndCountedNeverContinued() throws Exception {
+    for (String value : new String[] {"Root=garbage;Parent=xyz", "Parent=53995c3f42cd8ad8", "Root=1-5759e988"}) {
+      HttpResponse<String> response = app.get("/", "X-Amzn-Trace-Id", value);
+      assertThat(response.statusCode()).as(value).isEqualTo(200);
+      assertThat(response.body()).as(value).doesNotContain("5759e988");
     }
+    assertThat(invalidHeaderCount("x-amzn-trace-id")).isEqualTo(3);
+  }
+
+  @Test
+  void invalidTraceHeadersAre400WhenStrict() throws Exception {
+    try (TestApp strict = TestApp.options().spans(spans).env("REJECT_INVALID_TRACE_HEADERS", "true").start()) {
+      HttpResponse<String> response = strict.get("/", "traceparent", "00-not-a-trace-01");
+      assertJsonError(response, 400, "invalid_trace_header");
+      assertThat(response.body()).contains("\"traceId\":\"1-");
+      assertThat(onlySpan(spans, "GET /").getParentSpanContext().isValid()).isFalse();
+      assertJsonError(
+          strict.get("/", "traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+          400,
+          "invalid_trace_header");
+      assertJsonError(strict.get("/", "X-Amzn-Trace-Id", "Root=garbage;Parent=xyz"), 400, "invalid_trace_header");
+      assertJsonError(strict.get("/", "X-Amzn-Trace-Id", "Parent=53995c3f42cd8ad8"), 400, "invalid_trace_header");
+    }
+  }
+
+  private long invalidHeaderCount(String header) {
+    return app.metrics.collectAllMetrics().stream()
+        .filter(m -> m.getName().equals("sample_app.trace_header.invalid"))
+        .flatMap(m -> m.getLongSumData().getPoints().stream())
+        .filter(p -> header.equals(p.getAttributes().get(AttributeKey.stringKey("header"))))
+        .mapToLong(p -> p.getValue())
+        .sum();
   }
 
   @Test

@@ -55,7 +55,7 @@ public record AppConfig(
         env.optionalHttpUrl("AWS_ENDPOINT_URL_S3"),
         env.millis("ORDERS_LATENCY_MS", 20, 10_000),
         env.fraction("ORDERS_ERROR_RATE", 0.0),
-        env.bool("REJECT_INVALID_TRACE_HEADERS", true),
+        env.bool("REJECT_INVALID_TRACE_HEADERS", false),
         TelemetryConfig.fromEnv(env));
   }
 }

@@ -1,5 +1,6 @@
 package com.example.ecsotel.http;
 
+import com.example.ecsotel.telemetry.AwsTraceHeader;
 import com.example.ecsotel.telemetry.SampleAppMetrics;
 import com.example.ecsotel.telemetry.XrayIds;
 import com.sun.net.httpserver.HttpExchange;
@@ -82,14 +83,29 @@ final class Dispatcher implements HttpHandler {
       write(exchange, response);
       return;
     }
+    // A malformed trace header never fails the request by default (W3C: ignore it, start a new trace);
+    // it is counted and logged at debug. REJECT_INVALID_TRACE_HEADERS=true answers 400 instead.
     ApiException badTraceHeader = RequestValidator.checkTraceHeaders(exchange.getRequestHeaders());
     boolean ignoreTraceHeaders = badTraceHeader != null;
-    if (rejected == null && badTraceHeader != null && rejectInvalidTraceHeaders) {
-      rejected = badTraceHeader;
+    if (badTraceHeader != null) {
+      String header = RequestValidator.invalidTraceHeader(exchange.getRequestHeaders());
+      metrics.recordInvalidTraceHeader(header);
+      logger.debug("ignored malformed {} header on {} {}", header, method, match.template());
+      if (rejected == null && rejectInvalidTraceHeaders) {
+        rejected = badTraceHeader;
+      }
     }
     ServerRequest request = new ServerRequest(exchange, match.template(), ignoreTraceHeaders || rejected != null);
     Context parent = Context.root();
-    Context context = instrumenter.shouldStart(parent, request) ? instrumenter.start(parent, request) : parent;
+    Context context = parent;
+    if (instrumenter.shouldStart(parent, request)) {
+      // An ALB's Root without Parent: the server span keeps that trace id (AwsTraceHeader).
+      Context start = ignoreTraceHeaders || rejected != null ? parent
+          : AwsTraceHeader.continueRoot(parent, exchange.getRequestHeaders().getFirst(AwsTraceHeader.NAME));
+      try (Scope ignored = start.makeCurrent()) {
+        context = instrumenter.start(start, request);
+      }
+    }
     Response response;
     Throwable error = null;
     try (Scope ignored = context.makeCurrent()) {

@@ -51,13 +51,23 @@ final class RequestValidator {
 
   /** Trace headers that are present but malformed; null when all are absent or valid. */
   static ApiException checkTraceHeaders(Headers headers) {
+    String name = invalidTraceHeader(headers);
+    return name == null
+        ? null
+        : new ApiException(400, "invalid_trace_header", (name.equals("traceparent")
+            ? "traceparent header is not a valid W3C trace context"
+            : "X-Amzn-Trace-Id header is not a valid X-Ray trace header"));
+  }
+
+  /** The lower-case name of the first malformed trace header (traceparent, x-amzn-trace-id), or null. */
+  static String invalidTraceHeader(Headers headers) {
     List<String> traceparent = headers.get("traceparent");
     if (traceparent != null && (traceparent.size() != 1 || !validTraceparent(traceparent.get(0)))) {
-      return new ApiException(400, "invalid_trace_header", "traceparent header is not a valid W3C trace context");
+      return "traceparent";
     }
     List<String> xray = headers.get("X-Amzn-Trace-Id");
     if (xray != null && (xray.size() != 1 || !validXrayHeader(xray.get(0)))) {
-      return new ApiException(400, "invalid_trace_header", "X-Amzn-Trace-Id header is not a valid X-Ray trace header");
+      return "x-amzn-trace-id";
     }
     return null;
   }

@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The seven metrics of the ADOT sample-app spec, measured from the real process instead of the
  * spec's random values. Only the OpenTelemetry API is used. The single per-request attribute,
- * {@code apiName}, is the route template (or {@code unmatched}), so series never grow with URLs.
+ * {@code apiName}, is the route template (or {@code unmatched}), so series never grow with URLs. One
+ * metric of our own: {@code sample_app.trace_header.invalid}, malformed trace headers the app ignored
+ * (attribute {@code header}: {@code traceparent} or {@code x-amzn-trace-id}).
  */
 public final class SampleAppMetrics implements AutoCloseable {
   public static final String UNMATCHED_ROUTE = "unmatched";
@@ -26,14 +28,28 @@ public final class SampleAppMetrics implements AutoCloseable {
 
   private static final Attributes REQUEST_ATTRIBUTES = common("request");
   private static final Attributes RANDOM_ATTRIBUTES = common("random");
+  private static final AttributeKey<String> HEADER = AttributeKey.stringKey("header");
+  // Two known values: the series stay bounded whatever a client sends.
+  private static final Map<String, Attributes> INVALID_HEADER_ATTRIBUTES =
+      Map.of(
+          "traceparent", Attributes.of(HEADER, "traceparent"),
+          "x-amzn-trace-id", Attributes.of(HEADER, "x-amzn-trace-id"));
+  private static final Attributes INVALID_HEADER_OTHER = Attributes.of(HEADER, "other");
 
   private final Map<String, LongAdder> requestsByApi = new ConcurrentHashMap<>();
   private final Map<String, Attributes> attributesByApi = new ConcurrentHashMap<>();
   private final LongCounter bytesSent;
+  private final LongCounter invalidTraceHeaders;
   private final DoubleHistogram latency;
   private final List<AutoCloseable> callbacks;
 
   private SampleAppMetrics(Meter meter) {
+    invalidTraceHeaders =
+        meter
+            .counterBuilder("sample_app.trace_header.invalid")
+            .setUnit("{header}")
+            .setDescription("Malformed traceparent or X-Amzn-Trace-Id headers, ignored (a new trace started)")
+            .build();
     bytesSent =
         meter
             .counterBuilder("total_bytes_sent")
@@ -98,6 +114,11 @@ public final class SampleAppMetrics implements AutoCloseable {
     requestsByApi.computeIfAbsent(apiName, unused -> new LongAdder()).increment();
     bytesSent.add(bytes, attributes);
     latency.record(latencyMillis, attributes);
+  }
+
+  /** Counts a malformed trace header that was ignored; {@code header} is its lower-case name. */
+  public void recordInvalidTraceHeader(String header) {
+    invalidTraceHeaders.add(1, INVALID_HEADER_ATTRIBUTES.getOrDefault(header, INVALID_HEADER_OTHER));
   }
 
   private Attributes attributesFor(String apiName) {

@@ -4,6 +4,7 @@ import com.example.ecsotel.config.TelemetryConfig;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.contrib.awsxray.AwsXrayIdGenerator;
 import io.opentelemetry.contrib.awsxray.AwsXrayRemoteSampler;
+import io.opentelemetry.contrib.awsxray.propagator.AwsXrayPropagator;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
@@ -177,12 +178,19 @@ public final class Telemetry implements AutoCloseable {
                     finalResource.set(customized);
                     return customized;
                   })
+              // X-Ray headers as AWS sends them: Sampled=? continues the trace (AwsTraceHeader).
+              .addPropagatorCustomizer(
+                  (propagator, props) ->
+                      propagator instanceof AwsXrayPropagator
+                          ? new AwsTraceHeaderPropagator(propagator)
+                          : propagator)
               .addSamplerCustomizer(
                   (sampler, props) -> defaultSampler(sampler, props, finalResource.get(), closeables))
               .addTracerProviderCustomizer(
                   (builder, props) -> {
-                    // X-Ray needs the epoch seconds in the first 8 hex digits of every trace id.
-                    builder.setIdGenerator(AwsXrayIdGenerator.getInstance());
+                    // X-Ray needs the epoch seconds in the first 8 hex digits of every trace id; a
+                    // root span behind an ALB keeps the ALB's Root instead (AwsTraceHeader).
+                    builder.setIdGenerator(new RootTraceIdGenerator(AwsXrayIdGenerator.getInstance()));
                     extraSpanProcessors.forEach(builder::addSpanProcessor);
                     return builder;
                   })
@@ -219,7 +227,8 @@ public final class Telemetry implements AutoCloseable {
               .setPollingInterval(config.xraySamplingPollInterval())
               .build();
       closeables.add(remote);
-      return Sampler.parentBased(new LegacyHttpAttributesSampler(remote));
+      Sampler root = new LegacyHttpAttributesSampler(remote);
+      return new DeferredSamplingSampler(Sampler.parentBased(root), root);
     }
   }
 }

@@ -24,7 +24,7 @@ class AppConfigTest {
     assertThat(config.s3Endpoint()).isEmpty();
     assertThat(config.peers()).isEmpty();
     assertThat(config.ordersErrorRate()).isZero();
-    assertThat(config.rejectInvalidTraceHeaders()).isTrue();
+    assertThat(config.rejectInvalidTraceHeaders()).isFalse(); // W3C: ignore a malformed header
     assertThat(config.telemetry().xraySamplingEndpoint()).isEqualTo(URI.create("http://localhost:2000"));
     assertThat(config.telemetry().xraySamplingPollInterval()).isEqualTo(Duration.ofSeconds(300));
     assertThat(config.telemetry().ecsMetadataAvailable()).isFalse();
