@@ -1,5 +1,6 @@
 package com.example.ecsotel.http;
 
+import com.example.ecsotel.telemetry.AwsTraceHeader;
 import com.sun.net.httpserver.Headers;
 import java.net.URI;
 import java.util.List;
@@ -18,9 +19,6 @@ final class RequestValidator {
 
   private static final Pattern TRACEPARENT =
       Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
-  private static final Pattern XRAY_ROOT = Pattern.compile("1-[0-9a-f]{8}-[0-9a-f]{24}");
-  private static final Pattern XRAY_PARENT = Pattern.compile("[0-9a-f]{16}");
-  private static final Pattern XRAY_SAMPLED = Pattern.compile("[01?d]");
 
   private RequestValidator() {}
 
@@ -84,44 +82,7 @@ final class RequestValidator {
   }
 
   static boolean validXrayHeader(String value) {
-    if (value.length() > 256) {
-      return false;
-    }
-    boolean root = false;
-    for (String part : value.split(";")) {
-      String field = part.trim();
-      int eq = field.indexOf('=');
-      if (field.isEmpty()) {
-        continue;
-      }
-      if (eq <= 0) {
-        return false;
-      }
-      String key = field.substring(0, eq).trim();
-      String v = field.substring(eq + 1).trim();
-      switch (key) {
-        case "Root" -> {
-          if (!XRAY_ROOT.matcher(v).matches()) {
-            return false;
-          }
-          root = true;
-        }
-        case "Parent" -> {
-          if (!XRAY_PARENT.matcher(v).matches()) {
-            return false;
-          }
-        }
-        case "Sampled" -> {
-          if (!XRAY_SAMPLED.matcher(v).matches()) {
-            return false;
-          }
-        }
-        default -> {
-          // Self=, Lineage= and other fields added by AWS services are allowed and ignored.
-        }
-      }
-    }
-    return root;
+    return AwsTraceHeader.parse(value) != null; // Self=, Lineage= and other AWS fields are allowed
   }
 
   private static boolean hasControlCharacters(String value) {

@@ -27,6 +27,7 @@ public final class AwsTraceHeader {
 
   private static final Pattern ROOT = Pattern.compile("1-([0-9a-f]{8})-([0-9a-f]{24})");
   private static final Pattern PARENT = Pattern.compile("[0-9a-f]{16}");
+  private static final Pattern SAMPLED = Pattern.compile("[01?d]");
 
   private final String traceId;
   private final String parentId;
@@ -38,7 +39,11 @@ public final class AwsTraceHeader {
     this.sampled = sampled;
   }
 
-  /** The header's Root, Parent and Sampled; null when it has no valid Root or a malformed Parent. */
+  /**
+   * The header's Root, Parent and Sampled; null when the header is malformed: no valid Root, a malformed
+   * Parent or Sampled, a field without "=", or longer than 256 characters (the one parser of this header:
+   * the server's validation uses it too).
+   */
   public static AwsTraceHeader parse(String value) {
     if (value == null || value.length() > 256) {
       return null;
@@ -47,9 +52,12 @@ public final class AwsTraceHeader {
     String parentId = null;
     String sampled = null;
     for (String part : value.split(";")) {
+      if (part.isBlank()) {
+        continue;
+      }
       int eq = part.indexOf('=');
       if (eq <= 0) {
-        continue;
+        return null;
       }
       String key = part.substring(0, eq).trim();
       String v = part.substring(eq + 1).trim();
@@ -67,7 +75,12 @@ public final class AwsTraceHeader {
           }
           parentId = v;
         }
-        case "Sampled" -> sampled = v;
+        case "Sampled" -> {
+          if (!SAMPLED.matcher(v).matches()) {
+            return null;
+          }
+          sampled = v;
+        }
         default -> {
           // Self=, Lineage= and anything else AWS adds: ignored.
         }
