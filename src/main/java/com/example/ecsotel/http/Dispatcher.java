@@ -85,14 +85,13 @@ final class Dispatcher implements HttpHandler {
     }
     // A malformed trace header never fails the request by default (W3C: ignore it, start a new trace);
     // it is counted and logged at debug. REJECT_INVALID_TRACE_HEADERS=true answers 400 instead.
-    ApiException badTraceHeader = RequestValidator.checkTraceHeaders(exchange.getRequestHeaders());
+    String badTraceHeader = RequestValidator.invalidTraceHeader(exchange.getRequestHeaders());
     boolean ignoreTraceHeaders = badTraceHeader != null;
     if (badTraceHeader != null) {
-      String header = RequestValidator.invalidTraceHeader(exchange.getRequestHeaders());
-      metrics.recordInvalidTraceHeader(header);
-      logger.debug("ignored malformed {} header on {} {}", header, method, match.template());
+      metrics.recordInvalidTraceHeader(badTraceHeader);
+      logger.debug("ignored malformed {} header on {} {}", badTraceHeader, method, match.template());
       if (rejected == null && rejectInvalidTraceHeaders) {
-        rejected = badTraceHeader;
+        rejected = RequestValidator.traceHeaderError(badTraceHeader);
       }
     }
     ServerRequest request = new ServerRequest(exchange, match.template(), ignoreTraceHeaders || rejected != null);

@@ -47,14 +47,11 @@ final class RequestValidator {
     }
   }
 
-  /** Trace headers that are present but malformed; null when all are absent or valid. */
-  static ApiException checkTraceHeaders(Headers headers) {
-    String name = invalidTraceHeader(headers);
-    return name == null
-        ? null
-        : new ApiException(400, "invalid_trace_header", (name.equals("traceparent")
-            ? "traceparent header is not a valid W3C trace context"
-            : "X-Amzn-Trace-Id header is not a valid X-Ray trace header"));
+  /** The 400 answered for a malformed trace header when REJECT_INVALID_TRACE_HEADERS=true. */
+  static ApiException traceHeaderError(String header) {
+    return new ApiException(400, "invalid_trace_header", header.equals("traceparent")
+        ? "traceparent header is not a valid W3C trace context"
+        : "X-Amzn-Trace-Id header is not a valid X-Ray trace header");
   }
 
   /** The lower-case name of the first malformed trace header (traceparent, x-amzn-trace-id), or null. */
