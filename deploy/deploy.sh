@@ -83,7 +83,7 @@ run() {
 }
 
 # The collector config as stored in SSM: full-line comments and blank lines dropped (the YAML data
-# is unchanged; deploy/tests proves it), so the well-commented file fits the 4 KB Standard tier.
+# is unchanged; deploy/tests proves it), so the well-commented file fits the 8 KB Advanced-tier parameter.
 collector_config() {
   [[ -f $COLLECTOR_CONFIG_FILE ]] || die "COLLECTOR_CONFIG_FILE: no such file: $COLLECTOR_CONFIG_FILE"
   grep -Ev '^[[:space:]]*(#.*)?$' "$COLLECTOR_CONFIG_FILE" || true
