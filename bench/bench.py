@@ -400,7 +400,8 @@ class Stack:
         standins_env = dict(env, BIND_ADDRESS="127.0.0.1", PROMETHEUS_URL="http://127.0.0.1:9090",
                             STANDIN_ACCESS_KEY_ID=FAKE_CREDS["AWS_ACCESS_KEY_ID"],
                             STANDIN_SECRET_ACCESS_KEY=FAKE_CREDS["AWS_SECRET_ACCESS_KEY"],
-                            STANDIN_REGION="us-west-2")
+                            STANDIN_REGION="us-west-2",
+                            SAMPLING_RULES_FILE=str(REPO / "deploy" / "xray-sampling-rules.json"))
         self.standins = Proc("standins", ["nice", "-n", "19", JAVA, "-Xmx512m", "-jar", str(a.standins_jar)],
                              standins_env,
                              self.logdir).start()

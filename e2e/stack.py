@@ -29,6 +29,7 @@ from harness import Proc, get, get_json, port_in_use, tail
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "otel-collector-config.yaml"
 ADOT_LAUNCH = REPO / "collector" / "adot-launch.sh"
+SAMPLING_RULES = REPO / "deploy" / "xray-sampling-rules.json"   # the rules the stack deploys
 
 XRAY = "http://127.0.0.1:4510"
 AMP = "http://127.0.0.1:4511"
@@ -151,7 +152,7 @@ class Stack:
     def start_standins(self, jar: Path, jvm_options: tuple[str, ...] = (), **extra_env: str) -> Proc:
         """The AWS stand-ins (X-Ray, AMP -> Prometheus, S3, ECS metadata), all SigV4-verifying."""
         env = base_env()
-        env.update({"BIND_ADDRESS": "127.0.0.1", "PROMETHEUS_URL": PROM,
+        env.update({"BIND_ADDRESS": "127.0.0.1", "PROMETHEUS_URL": PROM, "SAMPLING_RULES_FILE": str(SAMPLING_RULES),
                     "STANDIN_ACCESS_KEY_ID": awsutil.ACCESS_KEY,
                     "STANDIN_SECRET_ACCESS_KEY": awsutil.SECRET_KEY, "STANDIN_REGION": awsutil.REGION})
         env.update(extra_env)

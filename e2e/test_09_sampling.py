@@ -1,9 +1,12 @@
 """Central sampling: a rule served by the X-Ray stand-in reaches the app's X-Ray remote sampler through the
 collector's awsproxy and changes what is sampled. Runs last: it changes the rules for everyone."""
 
-from conftest import (APP_A, APP_B, SAMPLE_ALL_RULES, SERVICE_A, SERVICE_B, put_sampling_rules, server_segment,
+import json
+
+from conftest import (APP_A, APP_B, SAMPLE_ALL_RULES, SERVICE_A, SERVICE_B, XRAY, put_sampling_rules, server_segment,
                       trace_documents, wait_for_trace)
-from harness import get, wait_until
+from harness import get, http, wait_until
+from stack import SAMPLING_RULES
 
 ORDERS_OFF = {
     "RuleName": "orders-off", "Priority": 1, "FixedRate": 0.0, "ReservoirSize": 0,
@@ -45,5 +48,23 @@ def test_zero_percent_rule_for_orders_stops_their_segments_only(traffic):
             wait_for_trace(trace_id, lambda d, s=service: server_segment(d, s), f"{service} segment")
         sampled_orders = [t for t in orders if trace_documents(t)]
         assert sampled_orders == [], f"{len(sampled_orders)} of {len(orders)} /orders requests were sampled"
+    finally:
+        put_sampling_rules(SAMPLE_ALL_RULES)
+
+
+def test_standin_serves_the_deployed_rules_file_through_awsproxy(traffic):
+    """After a reset the X-Ray stand-in serves deploy/xray-sampling-rules.json - the rules CloudFormation deploys -
+    and the app's sampler endpoint (the collector's awsproxy, signing with the task credentials) returns them."""
+    rules_file = json.loads(SAMPLING_RULES.read_text())["SamplingRules"]
+    try:
+        reply = http("POST", f"{XRAY}/admin/reset")
+        assert reply.status == 200, reply.text()
+        served = json.loads(http("POST", "http://127.0.0.1:2000/GetSamplingRules", body=b"{}",
+                                 headers={"Content-Type": "application/json"}).body)
+        by_name = {r["SamplingRule"]["RuleName"]: r["SamplingRule"] for r in served["SamplingRuleRecords"]}
+        assert set(by_name) == {r["RuleName"] for r in rules_file}
+        for rule in rules_file:
+            for field in ("Priority", "FixedRate", "ReservoirSize", "ServiceName", "HTTPMethod", "URLPath"):
+                assert by_name[rule["RuleName"]][field] == rule[field], (rule["RuleName"], field)
     finally:
         put_sampling_rules(SAMPLE_ALL_RULES)

@@ -7,11 +7,13 @@ camelCase, and the result must equal the rendered JSON documents key for key.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
 from cfn import Resolver, load_template, to_api_json
-from conftest import ACCOUNT, IAM, REGION, STACK, TEMPLATE, VALUES, WORKSPACE, WORKSPACE_ARN, load_rendered_json
+from conftest import (ACCOUNT, DEPLOY, IAM, REGION, STACK, TEMPLATE, VALUES, WORKSPACE, WORKSPACE_ARN,
+                      load_rendered_json)
 from shape_validator import input_shape, validate
 
 
@@ -98,7 +100,7 @@ def test_parameters_and_outputs_are_documented(template):
 def test_stack_contains_everything(template):
     types = sorted(r["Type"] for r in template["Resources"].values())
     assert types == sorted([
-        "AWS::APS::Workspace", "AWS::Logs::LogGroup", "AWS::Logs::LogGroup", "AWS::SSM::Parameter",
+        "AWS::APS::Workspace", "AWS::Logs::LogGroup", "AWS::Logs::LogGroup", "AWS::SSM::Parameter", "AWS::XRay::SamplingRule",
         "AWS::IAM::Role", "AWS::IAM::Role", "AWS::ECS::Cluster", "AWS::ECS::TaskDefinition",
         "AWS::EC2::SecurityGroup", "AWS::ECS::Service"])
     for lg in ("AppLogGroup", "CollectorLogGroup"):
@@ -127,3 +129,17 @@ def test_ssm_parameter_tier_and_limits(template):
                                      {"Ref": "CollectorConfig"}]}
     assert template["Conditions"]["HasCollectorConfigContinued"] == \
         {"Fn::Not": [{"Fn::Equals": [{"Ref": "CollectorConfigContinued"}, ""]}]}
+
+
+def test_sampling_rules_are_the_rules_file_the_standin_serves(template):
+    rules = json.loads((DEPLOY / "xray-sampling-rules.json").read_text())["SamplingRules"]
+    deployed = {r["Properties"]["SamplingRule"]["RuleName"]: r["Properties"]["SamplingRule"]
+                for r in template["Resources"].values() if r["Type"] == "AWS::XRay::SamplingRule"}
+    # Every rule but X-Ray's built-in Default, field for field (an empty Attributes map is simply omitted).
+    expected = {r["RuleName"]: {k: v for k, v in r.items() if not (k == "Attributes" and not v)}
+                for r in rules if r["RuleName"] != "Default"}
+    assert deployed == expected
+    default = next(r for r in rules if r["RuleName"] == "Default")
+    assert (default["ReservoirSize"], default["FixedRate"], default["Priority"]) == (1, 0.05, 10000)
+    # Scoped to this service: the rules never change how another service in the account is sampled.
+    assert {r["ServiceName"] for r in deployed.values()} == {"sample-app"}

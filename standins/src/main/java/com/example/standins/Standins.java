@@ -10,7 +10,10 @@ import com.example.standins.sigv4.SigV4Verifier;
 import com.example.standins.xray.SamplingRules;
 import com.example.standins.xray.SegmentStore;
 import com.example.standins.xray.XRayStandin;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +33,7 @@ public final class Standins implements AutoCloseable {
     try {
       started.add(StandinServer.start(XRayStandin.create(
           SigV4Verifier.create(config.credentials(), config.region(), "xray", clock),
-          SegmentStore.create(config.segmentCapacity()), SamplingRules.create(clock)),
+          SegmentStore.create(config.segmentCapacity()), samplingRules(config, clock)),
           config.bindAddress(), config.xrayPort()));
       started.add(StandinServer.start(AmpStandin.create(
           SigV4Verifier.create(config.credentials(), config.region(), "aps", clock),
@@ -46,6 +49,18 @@ public final class Standins implements AutoCloseable {
       throw e;
     }
     return new Standins(List.copyOf(started));
+  }
+
+  private static SamplingRules samplingRules(StandinsConfig config, Clock clock) throws IOException {
+    if (config.samplingRulesFile().isEmpty()) {
+      return SamplingRules.create(clock);
+    }
+    Path file = config.samplingRulesFile().get();
+    try {
+      return SamplingRules.create(clock, new ObjectMapper().readTree(Files.readAllBytes(file)));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("SAMPLING_RULES_FILE " + file + ": " + e.getMessage(), e);
+    }
   }
 
   public StandinServer xray() {

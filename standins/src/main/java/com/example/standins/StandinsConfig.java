@@ -1,9 +1,11 @@
 package com.example.standins;
 
 import com.example.standins.sigv4.Credentials;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -19,7 +21,8 @@ public record StandinsConfig(
     String region,
     Set<String> ampWorkspaces,
     List<String> s3Buckets,
-    int segmentCapacity) {
+    int segmentCapacity,
+    Optional<Path> samplingRulesFile) {
 
   public static StandinsConfig fromEnvironment(Map<String, String> env) {
     Credentials credentials = new Credentials(
@@ -37,7 +40,9 @@ public record StandinsConfig(
         env.getOrDefault("STANDIN_REGION", "us-west-2"),
         list(env.getOrDefault("AMP_WORKSPACE_IDS", "ws-local")).stream().collect(Collectors.toUnmodifiableSet()),
         list(env.getOrDefault("S3_BUCKETS", "ecs-otel-sample-bucket")),
-        Integer.parseInt(env.getOrDefault("SEGMENT_STORE_CAPACITY", "20000")));
+        Integer.parseInt(env.getOrDefault("SEGMENT_STORE_CAPACITY", "20000")),
+        // The X-Ray rules to serve at start (deploy/xray-sampling-rules.json); unset: X-Ray's default rule.
+        Optional.ofNullable(env.get("SAMPLING_RULES_FILE")).filter(v -> !v.isBlank()).map(Path::of));
   }
 
   private static int port(Map<String, String> env, String name, int defaultPort) {

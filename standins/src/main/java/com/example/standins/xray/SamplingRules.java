@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The sampling rules X-Ray serves (GetSamplingRules) and the per-rule targets it hands out (GetSamplingTargets).
- * Replaced at runtime through PUT /admin/sampling-rules; every change moves LastRuleModification forward, which is
- * what makes X-Ray remote samplers re-fetch the rules.
+ * They start as the project's rules file (deploy/xray-sampling-rules.json, the rules the stack deploys) or X-Ray's
+ * built-in default; replaced at runtime through PUT /admin/sampling-rules; every change moves LastRuleModification
+ * forward, which is what makes X-Ray remote samplers re-fetch the rules. Reset goes back to the start rules.
  */
 public final class SamplingRules {
   /** Seconds between target refreshes the samplers are told to use. */
@@ -26,18 +27,26 @@ public final class SamplingRules {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Clock clock;
+  private final List<ObjectNode> initial;
   private volatile List<ObjectNode> rules;
   private volatile double lastModified;
   private final Map<String, Map<String, Long>> clientsByRule = new ConcurrentHashMap<>();
 
-  private SamplingRules(Clock clock) {
+  private SamplingRules(Clock clock, List<ObjectNode> initial) {
     this.clock = clock;
-    this.rules = List.of(defaultRule(0.05, 1));
+    this.initial = initial;
+    this.rules = initial;
     this.lastModified = seconds();
   }
 
+  /** Starts with X-Ray's built-in default rule only. */
   public static SamplingRules create(Clock clock) {
-    return new SamplingRules(clock);
+    return new SamplingRules(clock, List.of(defaultRule(0.05, 1)));
+  }
+
+  /** Starts with {@code rules} (any shape {@link #replace} accepts); IllegalArgumentException when invalid. */
+  public static SamplingRules create(Clock clock, JsonNode rules) {
+    return new SamplingRules(clock, parse(rules));
   }
 
   /** X-Ray's built-in default: 1 request per second plus 5% of the rest. */
@@ -65,6 +74,12 @@ public final class SamplingRules {
    * since X-Ray always has one.
    */
   public void replace(JsonNode body) {
+    rules = parse(body);
+    clientsByRule.clear();
+    lastModified = Math.max(seconds(), lastModified + 0.001);
+  }
+
+  private static List<ObjectNode> parse(JsonNode body) {
     JsonNode list = body.isArray() ? body : body.has("SamplingRules") ? body.get("SamplingRules")
         : body.path("SamplingRuleRecords");
     if (!list.isArray()) {
@@ -81,9 +96,7 @@ public final class SamplingRules {
       parsed.add(defaultRule(0.05, 1));
     }
     parsed.sort((a, b) -> Integer.compare(a.path("Priority").asInt(), b.path("Priority").asInt()));
-    rules = List.copyOf(parsed);
-    clientsByRule.clear();
-    lastModified = Math.max(seconds(), lastModified + 0.001);
+    return List.copyOf(parsed);
   }
 
   private static ObjectNode normalize(JsonNode rule) {
@@ -171,7 +184,7 @@ public final class SamplingRules {
   }
 
   public void reset() {
-    rules = List.of(defaultRule(0.05, 1));
+    rules = initial;
     clientsByRule.clear();
     lastModified = Math.max(seconds(), lastModified + 0.001);
   }
