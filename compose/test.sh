@@ -249,6 +249,13 @@ check "app and collector root file systems are read-only" bash -c '
 check "app container is memory-limited and the JVM sizes itself from it (-XX:MaxRAMPercentage)" bash -c '
   [[ $(docker inspect -f "{{.HostConfig.Memory}}" "$1") -gt 0 ]] && tr "\0" " " </proc/$2/cmdline | grep -q MaxRAMPercentage' _ "$(cname sample-app)" "$app_pid"
 
+# The stand-in starts with the rules the stack deploys (deploy/xray-sampling-rules.json, mounted), as the apps'
+# sampler endpoint - the collector's awsproxy - returns them.
+check "X-Ray stand-in serves deploy/xray-sampling-rules.json through awsproxy (sample-app-orders, Default)" bash -c '
+  [[ $(nsenter -t "$1" -n curl -s -m 10 -X POST -d "{}" http://127.0.0.1:2000/GetSamplingRules |
+       python3 -c "import json,sys; print(\" \".join(sorted(r[\"SamplingRule\"][\"RuleName\"] for r in json.load(sys.stdin)[\"SamplingRuleRecords\"])))") \
+     == "Default sample-app-orders" ]]' _ "$NSPID"
+
 # Sample every request (X-Ray stand-in rules), as the collector e2e test does, then wait until both apps'
 # samplers (polling every second through the collector's awsproxy) have fetched them.
 ns curl -s -m 10 -X PUT -H 'Content-Type: application/json' http://127.0.0.1:4510/admin/sampling-rules \
