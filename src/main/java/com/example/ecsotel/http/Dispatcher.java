@@ -89,7 +89,8 @@ final class Dispatcher implements HttpHandler {
     boolean ignoreTraceHeaders = badTraceHeader != null;
     if (badTraceHeader != null) {
       metrics.recordInvalidTraceHeader(badTraceHeader);
-      logger.debug("ignored malformed {} header on {} {}", badTraceHeader, method, match.template());
+      logger.debug("malformed {} header on {} {} ({})", badTraceHeader, method, match.template(),
+          rejectInvalidTraceHeaders ? "rejected" : "ignored");
       if (rejected == null && rejectInvalidTraceHeaders) {
         rejected = RequestValidator.traceHeaderError(badTraceHeader);
       }

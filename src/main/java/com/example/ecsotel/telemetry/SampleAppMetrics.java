@@ -48,7 +48,7 @@ public final class SampleAppMetrics implements AutoCloseable {
         meter
             .counterBuilder("sample_app.trace_header.invalid")
             .setUnit("{header}")
-            .setDescription("Malformed traceparent or X-Amzn-Trace-Id headers, ignored (a new trace started)")
+            .setDescription("Malformed traceparent or X-Amzn-Trace-Id headers (ignored; 400 if REJECT_INVALID_TRACE_HEADERS)")
             .build();
     bytesSent =
         meter
