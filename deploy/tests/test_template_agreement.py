@@ -12,9 +12,12 @@ import json
 import pytest
 
 from cfn import Resolver, load_template, to_api_json
-from conftest import (ACCOUNT, DEPLOY, IAM, REGION, STACK, TEMPLATE, VALUES, WORKSPACE, WORKSPACE_ARN,
-                      load_rendered_json)
+from conftest import (ACCOUNT, DEPLOY, IAM, OTLP_VALUES, REGION, STACK, TEMPLATE, VALUES, WORKSPACE,
+                      WORKSPACE_ARN, load_rendered_json, render)
 from shape_validator import input_shape, validate
+
+
+TASK_DEF_TEXT = (DEPLOY.parent / "task-definition.json").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +25,13 @@ def template():
     return load_template(TEMPLATE)
 
 
-def resolver(template) -> Resolver:
+# Stack parameters of the optional paths (deploy.sh --traces otlp; --load-balancer/--certificate-arn/--scaling).
+OTLP_PARAMS = {"TracesPath": "otlp"}
+CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f0f0f0f-1111-2222-3333-444444444444"
+ALB_PARAMS = {"LoadBalancer": "internet-facing", "CertificateArn": CERTIFICATE, "ScalingMetric": "requests"}
+
+
+def resolver(template, params: dict | None = None) -> Resolver:
     pseudo = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::StackName": STACK,
               "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
     base = Resolver(template, params={}, pseudo=pseudo, refs={}, attrs={})
@@ -45,18 +54,29 @@ def resolver(template) -> Resolver:
         "ExecutionRole.Arn": VALUES["EXECUTION_ROLE_ARN"],
         "AppLogGroup.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{refs['AppLogGroup']}:*",
         "CollectorLogGroup.Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{refs['CollectorLogGroup']}:*",
+        "Alb.DNSName": "ecs-otel-sample-123.us-west-2.elb.amazonaws.com",
+        "Alb.LoadBalancerFullName": "app/ecs-otel-sample/50dc6c495c0c9188",
+        "TargetGroup.TargetGroupFullName": "targetgroup/ecs-otel-sample/73e2d6bc24d8a067",
+        "Service.Name": STACK,
     }
-    params = {"AppImage": VALUES["APP_IMAGE"], "AppImageRepositoryArn": VALUES["APP_ECR_REPOSITORY_ARN"]}
+    refs.update({"ServiceSecurityGroup": "sg-tasks", "LoadBalancerSecurityGroup": "sg-alb", "TargetGroup": "arn:tg",
+                 "Alb": "arn:alb", "HttpListener": "arn:listener", "ScalableTarget": "service/target"})
+    refs.update({name: f"<{name}>" for name in res if name not in refs})   # any other resource: a marker
+    params = {"AppImage": VALUES["APP_IMAGE"], "AppImageRepositoryArn": VALUES["APP_ECR_REPOSITORY_ARN"],
+              "VpcId": "vpc-0abc123", "SubnetIds": ["subnet-0aa", "subnet-0bb"], "AllowedIngressCidr": "203.0.113.7/32",
+              "CollectorConfig": "receivers: {}",
+              **(params or {})}
     return Resolver(template, params=params, pseudo=pseudo, refs=refs, attrs=attrs)
 
 
-def template_task_def(template) -> dict:
+def template_task_def(template, params: dict | None = None) -> dict:
     props = template["Resources"]["TaskDefinition"]["Properties"]
-    return to_api_json(resolver(template).resolve(props))
+    return to_api_json(resolver(template, params).resolve(props))
 
 
-def test_template_task_definition_equals_task_definition_json(template, task_def):
-    assert template_task_def(template) == task_def
+@pytest.mark.parametrize("params, values", [({}, VALUES), (OTLP_PARAMS, OTLP_VALUES)], ids=["default", "otlp"])
+def test_template_task_definition_equals_task_definition_json(template, params, values):
+    assert template_task_def(template, params) == json.loads(render(TASK_DEF_TEXT, values))
 
 
 def test_template_task_definition_is_a_valid_api_request(template):
@@ -69,17 +89,22 @@ def test_agreement_check_detects_drift(template, task_def):
     app = drifted["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][1]
     app["StopTimeout"] = 30
     assert template_task_def(drifted) != task_def
+    # The traces path is a drift too: the OTLP task definition is not the default one.
+    assert template_task_def(template, OTLP_PARAMS) != task_def
 
 
-@pytest.mark.parametrize("role, document", [
-    ("TaskRole", "task-role-policy.json"),
-    ("ExecutionRole", "execution-role-policy.json"),
-])
-def test_role_policy_equals_json_document(template, role, document):
+@pytest.mark.parametrize("role, params, document", [
+    ("TaskRole", {}, "task-role-policy.json"),
+    ("TaskRole", OTLP_PARAMS, "task-role-policy-otlp.json"),
+    ("ExecutionRole", {}, "execution-role-policy.json"),
+    ("ExecutionRole", OTLP_PARAMS, "execution-role-policy.json"),
+    ("ExecutionRole", ALB_PARAMS, "execution-role-policy.json"),
+], ids=["task-default", "task-otlp", "execution-default", "execution-otlp", "execution-alb"])
+def test_role_policy_equals_json_document(template, role, params, document):
     policies = template["Resources"][role]["Properties"]["Policies"]
     assert len(policies) == 1, f"{role} must carry exactly one inline policy"
     assert not template["Resources"][role]["Properties"].get("ManagedPolicyArns"), f"{role}: no managed policies"
-    assert resolver(template).resolve(policies[0]["PolicyDocument"]) == load_rendered_json(IAM / document)
+    assert resolver(template, params).resolve(policies[0]["PolicyDocument"]) == load_rendered_json(IAM / document)
 
 
 @pytest.mark.parametrize("role, document", [
@@ -98,21 +123,22 @@ def test_parameters_and_outputs_are_documented(template):
 
 
 def test_stack_contains_everything(template):
-    types = sorted(r["Type"] for r in template["Resources"].values())
+    res = resolver(template)
+    types = sorted(r["Type"] for name, r in template["Resources"].items() if res.active(name))
     assert types == sorted([
         "AWS::APS::Workspace", "AWS::Logs::LogGroup", "AWS::Logs::LogGroup", "AWS::SSM::Parameter", "AWS::XRay::SamplingRule",
         "AWS::IAM::Role", "AWS::IAM::Role", "AWS::ECS::Cluster", "AWS::ECS::TaskDefinition",
-        "AWS::EC2::SecurityGroup", "AWS::ECS::Service"])
+        "AWS::EC2::SecurityGroup", "AWS::ECS::Service", "AWS::CloudFormation::WaitConditionHandle"])
     for lg in ("AppLogGroup", "CollectorLogGroup"):
         assert "RetentionInDays" in template["Resources"][lg]["Properties"]
 
 
 def test_security_group_exposes_only_the_app_port(template, task_def):
-    sg = template["Resources"]["ServiceSecurityGroup"]["Properties"]
+    sg = resolver(template).resolve(template["Resources"]["ServiceSecurityGroup"]["Properties"])
     ingress = sg["SecurityGroupIngress"]
     app_ports = [p["containerPort"] for c in task_def["containerDefinitions"] for p in c.get("portMappings", [])]
     assert [(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in ingress] == [("tcp", p, p) for p in app_ports]
-    assert ingress[0]["CidrIp"] == {"Ref": "AllowedIngressCidr"}
+    assert ingress[0]["CidrIp"] == "203.0.113.7/32"
     assert "Default" not in template["Parameters"]["AllowedIngressCidr"], "the user must choose the source"
     assert [(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in sg["SecurityGroupEgress"]] == [("tcp", 443, 443)]
 
