@@ -28,6 +28,7 @@
 #   --enable-transaction-search [ENABLE_TRANSACTION_SEARCH=true] let this stack turn on Transaction Search
 #                                               (account- and region-wide; skip it where it is already on)
 #   --log-retention-days N    [LOG_RETENTION_DAYS] default 14
+#   --alert-email ADDRESS     [ALERT_EMAIL]     subscribe this address to the stack's alert topic (AMP alerts)
 #   --collector-config FILE   [COLLECTOR_CONFIG_FILE] default: the repo's otel-collector-config.yaml
 #   --out-dir DIR             [DEPLOY_OUT_DIR]  where the rendered task definition goes (default deploy/out/STACK)
 set -euo pipefail
@@ -58,6 +59,7 @@ MAX_TASKS=${MAX_TASKS:-4}
 TRACES_PATH=${TRACES_PATH:-xray-segments}
 ENABLE_TRANSACTION_SEARCH=${ENABLE_TRANSACTION_SEARCH:-false}
 LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-14}
+ALERT_EMAIL=${ALERT_EMAIL:-}
 COLLECTOR_CONFIG_FILE=${COLLECTOR_CONFIG_FILE:-$REPO_DIR/otel-collector-config.yaml}
 OUT_DIR=${DEPLOY_OUT_DIR:-}
 
@@ -88,6 +90,7 @@ while (($#)); do
     --traces) need_value "$@"; TRACES_PATH=$2; shift ;;
     --enable-transaction-search) ENABLE_TRANSACTION_SEARCH=true ;;
     --log-retention-days) need_value "$@"; LOG_RETENTION_DAYS=$2; shift ;;
+    --alert-email) need_value "$@"; ALERT_EMAIL=$2; shift ;;
     --collector-config) need_value "$@"; COLLECTOR_CONFIG_FILE=$2; shift ;;
     --out-dir) need_value "$@"; OUT_DIR=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -173,6 +176,8 @@ validate_deploy() {
   if [[ $TRACES_PATH == otlp && $ENABLE_TRANSACTION_SEARCH == false ]]; then
     say "note: --traces otlp needs CloudWatch Transaction Search on in $REGION; add --enable-transaction-search unless it already is"
   fi
+  [[ -z $ALERT_EMAIL || $ALERT_EMAIL =~ ^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$ ]] \
+    || die "ALERT_EMAIL (--alert-email) must be an e-mail address: '$ALERT_EMAIL'"
   [[ $LOG_RETENTION_DAYS =~ ^(1|3|5|7|14|30|60|90|120|150|180|365|400|545|731|1096|1827|2192|2557|2922|3288|3653)$ ]] \
     || die "LOG_RETENTION_DAYS (--log-retention-days) must be a CloudWatch Logs retention value such as 7, 14 or 30: '$LOG_RETENTION_DAYS'"
 }
@@ -276,6 +281,7 @@ do_deploy() {
       "TracesPath=$TRACES_PATH" \
       "EnableTransactionSearch=$ENABLE_TRANSACTION_SEARCH" \
       "LogRetentionDays=$LOG_RETENTION_DAYS" \
+      "AlertEmail=$ALERT_EMAIL" \
       "CollectorConfig=$config_1" \
       "CollectorConfigContinued=$config_2"
 

@@ -15,6 +15,7 @@ SUITES=(
   "app|mvn -B -ntp verify"
   "standins|mvn -B -ntp -f standins/pom.xml verify"
   "adot-guard|collector/test/guard.sh"
+  "monitoring|monitoring/test.sh"
   "collector|collector/test/run.sh"
   "e2e|e2e/run.sh"
   "deploy|deploy/tests/run.sh"

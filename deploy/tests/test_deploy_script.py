@@ -145,6 +145,7 @@ def test_bad_input_names_the_variable(fake_aws, flag, value, variable):
     (["--scaling", "cpu", "--min-tasks", "5", "--max-tasks", "2"], "MIN_TASKS (--min-tasks) 5 is above MAX_TASKS"),
     (["--scaling", "cpu", "--max-tasks", "11"], "MAX_TASKS (--max-tasks)"),
     (["--traces", "jaeger"], "TRACES_PATH (--traces)"),
+    (["--alert-email", "oncall"], "ALERT_EMAIL (--alert-email)"),
 ])
 def test_bad_option_combination_names_the_variable(fake_aws, extra, variable):
     env, calls = fake_aws

@@ -128,7 +128,8 @@ def test_stack_contains_everything(template):
     assert types == sorted([
         "AWS::APS::Workspace", "AWS::Logs::LogGroup", "AWS::Logs::LogGroup", "AWS::SSM::Parameter", "AWS::XRay::SamplingRule",
         "AWS::IAM::Role", "AWS::IAM::Role", "AWS::ECS::Cluster", "AWS::ECS::TaskDefinition",
-        "AWS::EC2::SecurityGroup", "AWS::ECS::Service", "AWS::CloudFormation::WaitConditionHandle"])
+        "AWS::EC2::SecurityGroup", "AWS::ECS::Service", "AWS::CloudFormation::WaitConditionHandle",
+        "AWS::APS::RuleGroupsNamespace", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy"])
     for lg in ("AppLogGroup", "CollectorLogGroup"):
         assert "RetentionInDays" in template["Resources"][lg]["Properties"]
 
