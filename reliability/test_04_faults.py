@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from conftest import (AMP, APP, FULL, METRIC_INTERVAL_MS, SERVICE, XRAY, Load, collector_metrics, http,
-                      latency_report, promql, record_result, rss_kib, set_fault, wait_until,
+from conftest import (AMP, APP, FULL, METRIC_INTERVAL_MS, PROM, SERVICE, XRAY, Load, collector_metrics, get_json,
+                      http, latency_report, promql, record_result, rss_kib, set_fault, wait_until,
                       xray_segment_trace_ids)
 
 pytestmark = pytest.mark.faults
@@ -65,6 +65,37 @@ def sdk_export_counters(job: str) -> dict:
         r = promql(query)
         out[name] = float(r[0]["value"][1]) if r else 0.0
     return out
+
+
+# --- 0. the telemetry-loss alert fires (first: no earlier outage may already have it pending) -----------------
+
+def alerts(name: str) -> list[dict]:
+    """The local Prometheus's active alerts of that name (it evaluates monitoring/alert-rules.yml every 5 s)."""
+    return [a for a in get_json(f"{PROM}/api/v1/alerts")["data"]["alerts"] if a["labels"]["alertname"] == name]
+
+
+def test_xray_outage_fires_the_export_failing_alert(stack):
+    """The collector's own metrics (metrics/collector pipeline) reach "AMP", where the CollectorExportFailing rule
+    AMP's ruler would run fires: pending once awsxray's failures show in a 5-minute rate, firing a minute later."""
+    assert alerts("CollectorExportFailing") == [], "fires before any outage"
+    load = Load(APP, RATE, 180).start()
+    t0 = time.monotonic()
+    try:
+        set_fault(XRAY, "503")
+        firing = wait_until(lambda: [a for a in alerts("CollectorExportFailing") if a["state"] == "firing"], 150,
+                            "CollectorExportFailing firing at the local Prometheus", interval=2)
+        fired_after = time.monotonic() - t0
+    finally:
+        set_fault(XRAY, "ok")
+        load.stop()
+    (alert,) = firing
+    task = {r["metric"]["instance"] for r in promql('ecs_task_memory_utilized_mebibytes')}
+    assert alert["labels"] == {"alertname": "CollectorExportFailing", "job": "aws-otel-collector",
+                               "instance": task.pop(), "exporter": "awsxray", "severity": "page"}
+    assert "exporter awsxray drops telemetry" in alert["annotations"]["summary"]
+    # The outage cost spans, never a request.
+    assert {s.status for s in load.samples} == {200}
+    record_result("alert_export_failing", {"fired_after_s": round(fired_after, 1), "requests": len(load.samples)})
 
 
 # --- 1. the collector killed under load --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def test_ruler_gets_exactly_the_unit_tested_rules():
     data = load()["Resources"]["AlertRules"]["Properties"]
     assert data["Workspace"] == {"Fn::GetAtt": ["AmpWorkspace", "Arn"]}
     assert yaml.safe_load(data["Data"]) == yaml.safe_load(RULES.read_text()), \
-        "copy monitoring/alert-rules.yml (without comment lines) into AlertRules.Data"
+        "run monitoring/sync-cloudformation.py: AlertRules.Data differs from monitoring/alert-rules.yml"
 
 
 def test_alert_manager_routes_every_alert_to_the_stack_topic():
