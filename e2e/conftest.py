@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness import get, get_json, http, wait_until
-from stack import (AMP, BACKEND_PORTS, ECS_META, PROM, REPO, S3, SHIPPED_CONFIG, XRAY, Stack,  # noqa: F401
+from stack import (AMP, BACKEND_PORTS, ECS_META, PROM, REPO, S3, SHIPPED_CONFIG, XRAY, ZIPKIN, Stack,  # noqa: F401
                    artifact, base_env, busy_ports, promql, report_logs, suite_artifacts, xray_documents,
                    xray_stats)
 
@@ -30,7 +30,7 @@ APP_B = "http://127.0.0.1:8081"
 SERVICE_A = "sample-app"
 SERVICE_B = "sample-app-peer"
 
-PORTS = {**BACKEND_PORTS, 8080: "app A", 8081: "app B"}
+PORTS = {**BACKEND_PORTS, 8080: "app A", 8081: "app B", 9411: "zipkin"}
 
 XRAY_TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 
@@ -78,8 +78,9 @@ def stack():
     standins_jar = Path(shutil.copy2(standins_jar, logdir / "jars" / "aws-standins.jar"))
     st = Stack(logdir, java, app_jar, collector)
     try:
+        st.launch_zipkin(_artifact("E2E_ZIPKIN_JAR", Path("zipkin-server-exec.jar")))
         st.start_prometheus(os.environ.get("E2E_PROMETHEUS", "prometheus"))
-        st.start_standins(standins_jar)
+        st.start_standins(standins_jar, ZIPKIN_URL=ZIPKIN)
         put_sampling_rules(SAMPLE_ALL_RULES)
         st.start_collector("collector")
         # B fails every order (ORDERS_ERROR_RATE=1) so a real 5xx reaches X-Ray as a fault.
@@ -87,6 +88,7 @@ def stack():
         # 2 s client timeout (contrib EcsResource); two cold JVMs at once on a busy CI box can miss it.
         st.start_app("app-b", 8081, SERVICE_B, SAMPLE_APP_PEERS="", ORDERS_ERROR_RATE="1", **APP_ENV)
         st.start_app("app-a", 8080, SERVICE_A, SAMPLE_APP_PEERS=APP_B, ORDERS_ERROR_RATE="0", **APP_ENV)
+        st.wait_zipkin()
         yield st
     finally:
         st.stop(list(reversed(list(st.procs))), "e2e")

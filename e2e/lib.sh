@@ -70,3 +70,25 @@ ensure_venv() {
     "$VENV/bin/pip" install -q --disable-pip-version-check -r "$req"
   fi
 }
+
+# Zipkin, the local trace UI (fed by the X-Ray stand-in): the exec jar from Maven Central, cached by version.
+# docker-compose.yml runs the same version (openzipkin/zipkin image); deploy/tests keeps the two in step.
+ZIPKIN_VERSION=3.5.1
+install_zipkin() {
+  ZIPKIN_JAR=$CACHE_ROOT/zipkin/zipkin-server-$ZIPKIN_VERSION-exec.jar
+  [[ -s $ZIPKIN_JAR ]] && return 0
+  log "downloading zipkin-server $ZIPKIN_VERSION (exec jar, ~130 MB, once; cached in $CACHE_ROOT/zipkin)"
+  mvn -B -q -ntp dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" \
+    "-DoutputDirectory=$CACHE_ROOT/zipkin" >&2
+  [[ -s $ZIPKIN_JAR ]] || { log "zipkin-server $ZIPKIN_VERSION did not download"; exit 2; }
+}
+
+# Headless Chromium and its WebDriver (Debian packages) for the browser tests of the trace and metrics UIs.
+install_chromium() {
+  command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && return 0
+  log "installing Debian packages chromium and chromium-driver (browser tests)"
+  local SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null \
+    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+           chromium chromium-driver >/dev/null; }
+}

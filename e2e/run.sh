@@ -25,11 +25,15 @@ log "java: $JAVA ($(java_major "$JAVA"))"
 # 3. Artifacts: build only what is missing (CI's earlier suites have built them already).
 build_artifacts "${E2E_REBUILD:-0}"
 
-# 4. pytest in a venv keyed by the requirements' hash (stdlib otherwise).
+# 4. The trace UI (Zipkin) and the browser that tests it (Chromium + chromedriver).
+install_zipkin
+install_chromium
+
+# 5. pytest in a venv keyed by the requirements' hash (stdlib otherwise).
 ensure_venv e2e "$HERE/requirements.txt"
 
 export E2E_JAVA=$JAVA E2E_APP_JAR=$APP_JAR E2E_STANDINS_JAR=$STANDINS_JAR E2E_COLLECTOR_BIN=$COLLECTOR \
-  E2E_PROMETHEUS=$PROMETHEUS
+  E2E_PROMETHEUS=$PROMETHEUS E2E_ZIPKIN_JAR=$ZIPKIN_JAR
 cd "$HERE"
 log "running pytest (collector: $COLLECTOR)"
 exec "$VENV/bin/pytest" "$@"

@@ -32,6 +32,7 @@ ADOT_LAUNCH = REPO / "collector" / "adot-launch.sh"
 SAMPLING_RULES = REPO / "deploy" / "xray-sampling-rules.json"   # the rules the stack deploys
 ALERT_RULES = REPO / "monitoring" / "alert-rules.yml"   # the alerts AMP's ruler evaluates
 
+ZIPKIN = "http://127.0.0.1:9411"   # the local trace UI, fed by the X-Ray stand-in
 XRAY = "http://127.0.0.1:4510"
 AMP = "http://127.0.0.1:4511"
 S3 = "http://127.0.0.1:4512"
@@ -154,6 +155,18 @@ class Stack:
             lambda: get(f"{PROM}/-/ready").status == 200
             and get_json(f"{PROM}/api/v1/status/flags")["data"]["storage.tsdb.path"] == str(prom_dir / "data"),
             60, "/-/ready (this instance, judged by its storage path)")
+
+    def launch_zipkin(self, jar: Path) -> Proc:
+        """Zipkin (in-memory storage, loopback only) without waiting for it: it takes ~15 s to start, so the rest
+        of the stack starts meanwhile; wait_zipkin() waits. The stand-ins feed it (ZIPKIN_URL)."""
+        proc = Proc("zipkin", [self.java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(jar),
+                               "--armeria.ports[0].port=9411", "--armeria.ports[0].ip=127.0.0.1",
+                               "--armeria.ports[0].protocols[0]=http"], base_env(), self.logdir)
+        self.procs["zipkin"] = proc.start()
+        return proc
+
+    def wait_zipkin(self) -> None:
+        self.procs["zipkin"].wait_ready(lambda: get(f"{ZIPKIN}/health").status == 200, 120, "Zipkin /health")
 
     def start_standins(self, jar: Path, jvm_options: tuple[str, ...] = (), **extra_env: str) -> Proc:
         """The AWS stand-ins (X-Ray, AMP -> Prometheus, S3, ECS metadata), all SigV4-verifying."""

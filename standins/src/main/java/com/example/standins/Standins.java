@@ -10,6 +10,7 @@ import com.example.standins.sigv4.SigV4Verifier;
 import com.example.standins.xray.SamplingRules;
 import com.example.standins.xray.SegmentStore;
 import com.example.standins.xray.XRayStandin;
+import com.example.standins.zipkin.ZipkinFeed;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,23 +18,28 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** All four stand-ins, started together and stopped together. */
 public final class Standins implements AutoCloseable {
   private final List<StandinServer> servers;
+  private final Optional<ZipkinFeed> zipkin;
 
-  private Standins(List<StandinServer> servers) {
+  private Standins(List<StandinServer> servers, Optional<ZipkinFeed> zipkin) {
     this.servers = servers;
+    this.zipkin = zipkin;
   }
 
   public static Standins start(StandinsConfig config, Clock clock) throws IOException {
     requireNonNull(config, "config");
     requireNonNull(clock, "clock");
     List<StandinServer> started = new ArrayList<>();
+    SegmentStore segments = SegmentStore.create(config.segmentCapacity());
+    Optional<ZipkinFeed> zipkin = config.zipkinUrl().map(url -> ZipkinFeed.start(url, segments, clock));
     try {
       started.add(StandinServer.start(XRayStandin.create(
           SigV4Verifier.create(config.credentials(), config.region(), "xray", clock),
-          SegmentStore.create(config.segmentCapacity()), samplingRules(config, clock)),
+          segments, samplingRules(config, clock)),
           config.bindAddress(), config.xrayPort()));
       started.add(StandinServer.start(AmpStandin.create(
           SigV4Verifier.create(config.credentials(), config.region(), "aps", clock),
@@ -46,9 +52,10 @@ public final class Standins implements AutoCloseable {
           config.bindAddress(), config.ecsMetadataPort()));
     } catch (IOException | RuntimeException e) {
       started.forEach(StandinServer::close);
+      zipkin.ifPresent(ZipkinFeed::close);
       throw e;
     }
-    return new Standins(List.copyOf(started));
+    return new Standins(List.copyOf(started), zipkin);
   }
 
   private static SamplingRules samplingRules(StandinsConfig config, Clock clock) throws IOException {
@@ -79,8 +86,14 @@ public final class Standins implements AutoCloseable {
     return servers.get(3);
   }
 
+  /** The Zipkin feed, when ZIPKIN_URL is set. */
+  public Optional<ZipkinFeed> zipkin() {
+    return zipkin;
+  }
+
   @Override
   public void close() {
     servers.forEach(StandinServer::close);
+    zipkin.ifPresent(ZipkinFeed::close);
   }
 }

@@ -1,6 +1,7 @@
 package com.example.standins;
 
 import com.example.standins.sigv4.Credentials;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +23,8 @@ public record StandinsConfig(
     Set<String> ampWorkspaces,
     List<String> s3Buckets,
     int segmentCapacity,
-    Optional<Path> samplingRulesFile) {
+    Optional<Path> samplingRulesFile,
+    Optional<URI> zipkinUrl) {
 
   public static StandinsConfig fromEnvironment(Map<String, String> env) {
     Credentials credentials = new Credentials(
@@ -42,7 +44,21 @@ public record StandinsConfig(
         list(env.getOrDefault("S3_BUCKETS", "ecs-otel-sample-bucket")),
         Integer.parseInt(env.getOrDefault("SEGMENT_STORE_CAPACITY", "20000")),
         // The X-Ray rules to serve at start (deploy/xray-sampling-rules.json); unset: X-Ray's default rule.
-        Optional.ofNullable(env.get("SAMPLING_RULES_FILE")).filter(v -> !v.isBlank()).map(Path::of));
+        Optional.ofNullable(env.get("SAMPLING_RULES_FILE")).filter(v -> !v.isBlank()).map(Path::of),
+        // A Zipkin server to feed with every accepted segment (the local trace UI); unset: none.
+        Optional.ofNullable(env.get("ZIPKIN_URL")).filter(v -> !v.isBlank()).map(StandinsConfig::httpUrl));
+  }
+
+  private static URI httpUrl(String value) {
+    try {
+      URI uri = URI.create(value.strip());
+      if ((uri.getScheme() != null && uri.getScheme().matches("https?")) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (IllegalArgumentException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("ZIPKIN_URL must be an http(s) URL such as http://127.0.0.1:9411, got " + value);
   }
 
   private static int port(Map<String, String> env, String name, int defaultPort) {

@@ -4,9 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /** Accepted segment documents, in arrival order, bounded so a long test run cannot exhaust memory. */
 public final class SegmentStore {
@@ -15,6 +19,8 @@ public final class SegmentStore {
 
   private final int capacity;
   private final Deque<Stored> segments = new ArrayDeque<>();
+  private final Map<String, Stored> byId = new HashMap<>();   // trace id + "/" + document id
+  private final List<Consumer<Stored>> listeners = new CopyOnWriteArrayList<>();
 
   private SegmentStore(int capacity) {
     this.capacity = capacity;
@@ -27,11 +33,31 @@ public final class SegmentStore {
     return new SegmentStore(capacity);
   }
 
-  public synchronized void add(String text, JsonNode document) {
-    if (segments.size() >= capacity) {
-      segments.removeFirst();
+  /** Calls {@code listener} with every document added from now on (on the adding thread; keep it quick). */
+  public void onAdd(Consumer<Stored> listener) {
+    listeners.add(listener);
+  }
+
+  public void add(String text, JsonNode document) {
+    Stored stored = new Stored(document.path("trace_id").asText(), document.path("id").asText(), text, document);
+    synchronized (this) {
+      if (segments.size() >= capacity) {
+        Stored evicted = segments.removeFirst();
+        byId.remove(key(evicted.traceId(), evicted.id()), evicted);
+      }
+      segments.addLast(stored);
+      byId.put(key(stored.traceId(), stored.id()), stored);
     }
-    segments.addLast(new Stored(document.path("trace_id").asText(), document.path("id").asText(), text, document));
+    listeners.forEach(l -> l.accept(stored));
+  }
+
+  /** The document with this id in this trace, if it arrived and was not evicted. */
+  public synchronized Optional<Stored> find(String traceId, String id) {
+    return Optional.ofNullable(byId.get(key(traceId, id)));
+  }
+
+  private static String key(String traceId, String id) {
+    return traceId + "/" + id;
   }
 
   public synchronized List<Stored> all() {
@@ -49,5 +75,6 @@ public final class SegmentStore {
 
   public synchronized void clear() {
     segments.clear();
+    byId.clear();
   }
 }
