@@ -114,6 +114,12 @@ build() {  # build <tag> <log name> docker-build-args...
 }
 build "$APP_IMAGE" app "${BUILD_ARGS[@]}" .
 build "$STANDINS_IMAGE" standins "${BUILD_ARGS[@]}" -f compose/standins.Dockerfile .
+# The trace UI: openzipkin/zipkin's stand-in from the same zipkin-server jar (compose/zipkin.Dockerfile).
+. "$REPO/e2e/lib.sh"   # install_zipkin: the exec jar from Maven Central, cached
+install_zipkin
+export ZIPKIN_IMAGE=ecs-otel-sample/zipkin:$TAG
+mkdir -p "$WORK/zipkin-ctx" && cp "$ZIPKIN_JAR" "$WORK/zipkin-ctx/zipkin-server-exec.jar"
+build "$ZIPKIN_IMAGE" zipkin --build-arg "JDK_IMAGE=$JDK_IMAGE" -f compose/zipkin.Dockerfile "$WORK/zipkin-ctx"
 t=$SECONDS
 collector_ctx=$("$REPO/collector/build.sh" --docker-context "$WORK/collector-ctx" | tail -1) || die "collector/build.sh"
 log "collector binary ready in $((SECONDS - t)) s"
@@ -231,6 +237,10 @@ check "all containers report healthy (stand-ins, collector /healthcheck, both ap
 NSPID=$(docker inspect -f '{{.State.Pid}}' "$(cname task)")
 [[ $NSPID =~ ^[1-9][0-9]*$ ]] || die "no pid for the task container"
 ns() { $SUDO nsenter -t "$NSPID" -n "$@"; }
+# Zipkin (the trace UI) has no container health check of its own here: wait for its /health before traffic,
+# so the segments the traffic produces find it up.
+for _ in $(seq 1 60); do ns curl -s -m 5 -o /dev/null -f http://127.0.0.1:9411/health && break; sleep 2; done
+check "Zipkin (trace UI) answers /health in the task namespace" ns curl -s -m 5 -o /dev/null -f http://127.0.0.1:9411/health
 check "the task namespace has only a loopback interface (nothing reachable from or to the outside)" \
   bash -c '[[ $(nsenter -t "$1" -n cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " " | sort | tr "\n" " ") == "lo " ]]' _ "$NSPID"
 get() { ns curl -s -m 10 "$@"; }
@@ -347,6 +357,26 @@ check "the AWS SDK call shows up as an S3 ListBuckets subsegment" python3 "$WORK
 check "the peer's failing order is an X-Ray fault with HTTP 500" python3 "$WORK/xray.py" "$WORK/segments.json" fault
 check "segments carry the ECS origin and task metadata (from the ECS metadata stand-in)" python3 "$WORK/xray.py" "$WORK/segments.json" ecs
 
+# The trace UI: Zipkin got the X-Ray stand-in's segments, translated (the X-Ray view of the traces).
+zipkin_traces() {
+  get "http://127.0.0.1:9411/api/v2/traces?serviceName=sample-app&limit=200&lookback=3600000" >"$WORK/zipkin.json"
+}
+cat >"$WORK/zipkin.py" <<'EOF'
+import json, sys
+traces = json.load(open(sys.argv[1]))
+def svc(s): return (s.get("localEndpoint") or {}).get("serviceName")
+both = any({"sample-app", "sample-app-peer"} <= {svc(s) for s in t} for t in traces)
+s3 = any((s.get("remoteEndpoint") or {}).get("serviceName") == "s3" and s.get("kind") == "CLIENT"
+         for t in traces for s in t)
+sys.exit(0 if both and s3 else 1)
+EOF
+for _ in $(seq 1 30); do zipkin_traces && python3 "$WORK/zipkin.py" "$WORK/zipkin.json" && break; sleep 2; done
+check "Zipkin (trace UI, :9411) shows a trace of both services and the S3 call, fed by the X-Ray stand-in" \
+  python3 "$WORK/zipkin.py" "$WORK/zipkin.json"
+check "Zipkin's dependency graph links sample-app -> sample-app-peer" bash -c '
+  nsenter -t "$1" -n curl -s -m 10 "http://127.0.0.1:9411/api/v2/dependencies?endTs=$(date +%s)000&lookback=3600000" |
+    grep -q "\"parent\":\"sample-app\",\"child\":\"sample-app-peer\""' _ "$NSPID"
+
 promql() { get --data-urlencode "query=$1" http://127.0.0.1:9090/api/v1/query; }
 has_series() {  # has_series <promql> <python condition on the list of label dicts>
   promql "$1" | python3 -c "
@@ -381,6 +411,16 @@ check "Prometheus: JVM runtime metrics of both services" \
   has_series 'count by (job) (jvm_memory_used_bytes)' '{"sample-app","sample-app-peer"} <= {l.get("job") for l in labels}'
 check "Prometheus: ECS task/container metrics from the collector's awsecscontainermetrics receiver" \
   has_series '{__name__=~"ecs_task_memory_utilized.*"}' 'len(labels) > 0'
+for _ in $(seq 1 20); do has_series 'otelcol_receiver_accepted_spans_total' 'len(labels) > 0' && break; sleep 2; done
+check "Prometheus: the collector's own metrics (job aws-otel-collector, instance = task id) via the prometheus receiver" \
+  has_series 'count by (job, instance) (otelcol_receiver_accepted_spans_total)' 'labels and all(l.get("job") == "aws-otel-collector" and len(l.get("instance", "")) == 32 for l in labels)'
+check "Prometheus evaluates the alert rules AMP's ruler gets (4 groups, every rule healthy; UI at :9090/alerts)" bash -c '
+  nsenter -t "$1" -n curl -s -m 10 http://127.0.0.1:9090/api/v1/rules | python3 -c "
+import json, sys
+groups = json.load(sys.stdin)[\"data\"][\"groups\"]
+names = {g[\"name\"] for g in groups}
+ok = names == {\"sample-app-slo-ratios\", \"sample-app-slo-burn\", \"ecs-task-memory\", \"telemetry-loss\"}
+sys.exit(0 if ok and all(r[\"health\"] in (\"ok\", \"unknown\") for g in groups for r in g[\"rules\"]) else 1)"' _ "$NSPID"
 check "Prometheus: target_info carries the resource of sample-app" \
   has_series 'target_info{job="sample-app"}' 'len(labels) > 0'
 
@@ -404,7 +444,7 @@ if [[ ${COMPOSE_TEST_QUICKSTART:-0} != 1 ]]; then
   echo "  INFO  skipped: set COMPOSE_TEST_QUICKSTART=1 to run it (uses Docker's published-port forwarding)"
   busy=" (opt-in)"
 fi
-for port in 8080 8081 4510 4511 4512 4513 9090; do
+for port in 8080 8081 4510 4511 4512 4513 9090 9411; do
   [[ -n $busy ]] && break
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy+=" $port"; fi
 done
@@ -432,6 +472,9 @@ else
     for _ in $(seq 1 45); do prom_seen && xray_seen && break; sleep 2; done
     check "traces of both services at http://localhost:4510/admin/segments (default sampling rule)" xray_seen
     check "metrics of both services in Prometheus at http://localhost:9090" prom_seen
+    zipkin_seen() { curl -s -m 10 "http://127.0.0.1:9411/api/v2/services" | grep -q 'sample-app-peer'; }
+    for _ in $(seq 1 30); do zipkin_seen && break; sleep 2; done
+    check "both services in the trace UI at http://localhost:9411" zipkin_seen
   else
     sed 's/^/    /' "$WORK/up-qs.log" | tail -20; bad "docker compose up (docker-compose.yml alone)"
   fi

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conftest import (APP_SRC, COLLECTOR_CONFIG, COMPOSE, DEPLOY, DOCKERFILE, container, env_of,
+from conftest import (APP_SRC, REPO, COLLECTOR_CONFIG, COMPOSE, DEPLOY, DOCKERFILE, container, env_of,
                       require_file)
 
 ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
@@ -221,3 +221,18 @@ def test_compose_agrees(task_def):
     # The collector gets the variables ECS gives it (values differ: stand-ins instead of AWS).
     assert set(env_of(ecs_col)) <= set(compose_env(col))
     assert app.get("read_only") is True and col.get("read_only") is True
+
+
+def test_trace_ui_runs_the_same_zipkin_everywhere():
+    # docker-compose.yml's default image, the jar the e2e/compose tests run, and the stand-ins' Zipkin library.
+    import re
+    compose = yaml.safe_load(COMPOSE.read_text())
+    image = compose["services"]["zipkin"]["image"]
+    (tag,) = re.findall(r"openzipkin/zipkin:([0-9.]+)", image)
+    lib = (REPO / "e2e" / "lib.sh").read_text()
+    (jar,) = re.findall(r"^ZIPKIN_VERSION=([0-9.]+)$", lib, re.M)
+    pom = (REPO / "standins" / "pom.xml").read_text()
+    (library,) = re.findall(r"<zipkin.version>([0-9.]+)</zipkin.version>", pom)
+    assert tag == jar == library, (tag, jar, library)
+    # The stand-ins feed it inside the task namespace.
+    assert compose["services"]["aws-standins"]["environment"]["ZIPKIN_URL"] == "http://127.0.0.1:9411"
