@@ -1,6 +1,7 @@
 """The local trace UI: Zipkin, fed by the X-Ray stand-in with every segment it accepted (so it shows the X-Ray
 view, not the app's raw spans). Through Zipkin's API and in a real browser (headless Chromium): the trace of a
-request, found by the id the app returned, holds both services and the S3 call; the dependency graph links them."""
+request, found by the id the app returned, holds both services and the S3 call; the dependency graph links them.
+Runs before test_10, which moves the collector to the OTLP path (no segments, so nothing new for Zipkin)."""
 
 import time
 import urllib.parse
