@@ -54,3 +54,8 @@ def tuning_env(task_def: dict, name: str) -> dict[str, str]:
     """The runtime tuning variables (TUNING_VARS) a container's environment sets."""
     env = {e["name"]: e["value"] for e in _container(task_def, name).get("environment", [])}
     return {k: v for k, v in env.items() if k in TUNING_VARS}
+
+
+def memory_mib(task_def: dict, name: str) -> int:
+    """The container's hard memory limit (MiB), what its RSS is measured against."""
+    return int(_container(task_def, name)["memory"])
