@@ -768,6 +768,10 @@ def summarize(runs: list[dict], spans_per_req: dict, limits: dict) -> dict:
         s["collector_rss_anon_mib"] = med([r["collector_rss_anon_max"] / 2**20 for r in rs])
         s["collector_rss_sustainable_fraction"] = med([r["sustainable"]["collector_rss_max"] / limits["collector"]
                                                        for r in rs])
+        # The anonymous part (Go heap, stacks) is what a memory limit cannot reclaim; the rest of the RSS is the
+        # 211 MiB binary's file-backed pages, which the kernel drops and re-reads under the cgroup limit. Max over
+        # the rate windows (heavier than the sustainable one): an upper bound.
+        s["collector_rss_anon_fraction"] = med([r["collector_rss_anon_max"] / limits["collector"] for r in rs])
         s["sustainable_app_cpu_us_per_req"] = med([r["sustainable"]["app_cpu_us_per_req"] for r in rs])
         if v != "disabled":
             sdel, scoll, snet, sbg, sdrops = [], [], [], [], []
@@ -882,6 +886,8 @@ def goals(summary: dict) -> list[dict]:
         "{:.2f}")
     add("on: collector RSS at the sustainable rate <= 60 % of its container",
         on.get("collector_rss_sustainable_fraction"), lambda v: v <= 0.60, "{:.2f}")
+    add("on: collector anonymous RSS (heap, stacks; max over the rate windows) <= 60 % of its container",
+        on.get("collector_rss_anon_fraction"), lambda v: v <= 0.60, "{:.2f}")
     # item 5: collector cost, background work left out
     add("collector CPU-s per 1,000 spans, awsxray path, net of background (sustainable rate) <= 0.05",
         on.get("sustainable_collector_cpu_s_per_1k_spans_net"), lambda v: v <= 0.05, "{:.4f}")
@@ -932,6 +938,7 @@ def markdown(result: dict) -> str:
          "collector_background_cpu_per_s", "{:.4f}"),
         ("collector drop counters @ sustainable rate", "sustainable_collector_drops", "{:.0f}"),
         ("collector RSS @ sustainable rate ÷ container memory", "collector_rss_sustainable_fraction", "{:.2f}"),
+        ("collector anonymous RSS (max, rate windows) ÷ container memory", "collector_rss_anon_fraction", "{:.2f}"),
         ("spans delivered ÷ expected @ rate windows (overload at 100 %)", "delivery", "{:.4f}"),
         ("SDK batch-processor drops, latency pass (processedSpans dropped=true)", "sdk_dropped_spans", "{:.0f}"),
         ("spans delivered ÷ expected (saturation; wrk's in-flight requests uncounted)", "overload_delivery", "{:.4f}"),
@@ -1077,7 +1084,12 @@ def main() -> int:
     ap.add_argument("--rate", type=float, help="override: seconds of fixed-rate load per endpoint")
     args = ap.parse_args()
     if args.readme:
-        write_readme(json.loads((RESULTS / "latest.json").read_text()), args.readme)
+        result = json.loads((RESULTS / "latest.json").read_text())
+        # Re-derive the summary and goals from the raw runs with this code, so a new figure or goal needs no re-run.
+        s = result["summary"]
+        result["summary"] = summarize(result["runs"], s["spans_per_request"], s["limits_bytes"])
+        result["goals"] = goals(result["summary"])
+        write_readme(result, args.readme)
         log(f"rendered {RESULTS / 'latest.json'} into {args.readme}")
         return 0
     for required in ("tools", "app_jar", "standins_jar", "collector_bin", "collector_config", "agent_jar", "prometheus"):
