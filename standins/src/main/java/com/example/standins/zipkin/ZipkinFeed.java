@@ -7,9 +7,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -116,8 +114,7 @@ public final class ZipkinFeed implements AutoCloseable {
 
   private void report(SegmentStore.Stored stored, String service) {
     try {
-      List<Span> spans = new ArrayList<>(SegmentSpans.of(stored.document(), service));
-      spans.forEach(reporter::report);
+      SegmentSpans.of(stored.document(), service).forEach(reporter::report);
     } catch (RuntimeException e) {   // a document the translation cannot read must not stop the feed
       LOG.log(Level.FINE, "not sent to Zipkin: " + stored.id(), e);
     }
