@@ -37,9 +37,15 @@ def services(spans):
     return {s.get("localEndpoint", {}).get("serviceName") for s in spans}
 
 
+def complete(spans) -> bool:
+    """Every span's parent has arrived too: the feed holds a subsegment until its segment names the service."""
+    ids = {s["id"] for s in spans}
+    return all(s["parentId"] in ids for s in spans if "parentId" in s)
+
+
 def test_zipkin_holds_the_xray_view_of_a_two_service_trace(traced):
-    spans = zipkin_trace(traced["peer"], lambda s: {SERVICE_A, SERVICE_B} <= services(s),
-                         "both services in the Zipkin trace")
+    spans = zipkin_trace(traced["peer"], lambda s: {SERVICE_A, SERVICE_B} <= services(s) and complete(s),
+                         "both services in the Zipkin trace, every parent present")
     by_id = {s["id"]: s for s in spans}
     # B's server segment for A's call hangs under A's client call, as the X-Ray segments say (parent_id). (B then
     # makes its own leaf call, to itself here: a second B server segment, under a B client span.)
