@@ -47,6 +47,17 @@ def variable(name: str, label: str, query: str):
             .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED).multi(True).include_all(True).all_value(".+"))
 
 
+def flow_panel(title: str, item: str, description: str = ""):
+    """Items (spans or metric_points) per second through the collector: received, refused, sent, failed."""
+    return panel(f"{title}: received, refused, sent, failed", "short",
+                 (f"sum(rate(otelcol_receiver_accepted_{item}_total{{{COLLECTOR}}}[{RI}]))", "received"),
+                 (f"sum(rate(otelcol_receiver_refused_{item}_total{{{COLLECTOR}}}[{RI}]))", "refused"),
+                 (f"sum by (exporter) (rate(otelcol_exporter_sent_{item}_total{{{COLLECTOR}}}[{RI}]))", "sent {{exporter}}"),
+                 (zero_if_absent(f"otelcol_exporter_send_failed_{item}_total", f"otelcol_exporter_sent_{item}_total",
+                                 "exporter"), "failed {{exporter}}"),
+                 description=description)
+
+
 def zero_if_absent(failed: str, sent: str, by: str) -> str:
     """Failure counters appear only after the first failure: show 0 until then instead of "No data"."""
     return (f"sum by ({by}) (rate({failed}{{{COLLECTOR}}}[{RI}]))"
@@ -111,20 +122,9 @@ def build() -> dict:
 
     d = d.with_row(row("Collector: telemetry in, out, lost"))
     for p in (
-        panel("Spans: received, refused, sent, failed", "short",
-              (f"sum(rate(otelcol_receiver_accepted_spans_total{{{COLLECTOR}}}[{RI}]))", "received"),
-              (f"sum(rate(otelcol_receiver_refused_spans_total{{{COLLECTOR}}}[{RI}]))", "refused"),
-              (f"sum by (exporter) (rate(otelcol_exporter_sent_spans_total{{{COLLECTOR}}}[{RI}]))", "sent {{exporter}}"),
-              (zero_if_absent("otelcol_exporter_send_failed_spans_total", "otelcol_exporter_sent_spans_total",
-                              "exporter"), "failed {{exporter}}"),
-              description="Per second. Refused or failed spans are lost traces (alerts: Collector*)."),
-        panel("Metric points: received, refused, sent, failed", "short",
-              (f"sum(rate(otelcol_receiver_accepted_metric_points_total{{{COLLECTOR}}}[{RI}]))", "received"),
-              (f"sum(rate(otelcol_receiver_refused_metric_points_total{{{COLLECTOR}}}[{RI}]))", "refused"),
-              (f"sum by (exporter) (rate(otelcol_exporter_sent_metric_points_total{{{COLLECTOR}}}[{RI}]))",
-               "sent {{exporter}}"),
-              (zero_if_absent("otelcol_exporter_send_failed_metric_points_total",
-                              "otelcol_exporter_sent_metric_points_total", "exporter"), "failed {{exporter}}")),
+        flow_panel("Spans", "spans",
+                   description="Per second. Refused or failed spans are lost traces (alerts: Collector*)."),
+        flow_panel("Metric points", "metric_points"),
         panel("Exporter queues and memory", "percentunit",
               (f"max by (exporter) (otelcol_exporter_queue_size{{{COLLECTOR}}} / otelcol_exporter_queue_capacity{{{COLLECTOR}}})",
                "queue {{exporter}}"),
