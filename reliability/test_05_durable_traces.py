@@ -46,7 +46,20 @@ def otlp_collector(stack):
         stack.start_collector()                   # back to the default (awsxray) for later tests
 
 
+def settle_spans(quiet_s: float = 6.0, timeout_s: float = 60.0) -> None:
+    """Waits until no span has reached the stand-in for `quiet_s` (> the SDK's 5 s batch delay), so what the app
+    still held from earlier tests (retried after the collector restart) lands before the counters are reset."""
+    deadline = time.monotonic() + timeout_s
+    last, since = otlp_spans_received(), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
+        time.sleep(0.5)
+        now = otlp_spans_received()
+        if now != last:
+            last, since = now, time.monotonic()
+
+
 def test_otlp_xray_path_loses_nothing_in_an_outage(otlp_collector):
+    settle_spans()
     assert http("POST", f"{XRAY}/admin/reset").status == 200
     half = OUTAGE_S / 2
     load = Load(APP, RATE, 5 + OUTAGE_S + 8 + 5).start()
