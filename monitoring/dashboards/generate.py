@@ -34,6 +34,14 @@ def row(title: str):
     return dashboard.Row(title).id(next(_ids))
 
 
+def section(d, heading, *panels):
+    """A row, followed by its panels (pass row(...) first: ids follow the order the arguments are built in)."""
+    d = d.with_row(heading)
+    for p in panels:
+        d = d.with_panel(p)
+    return d
+
+
 def panel(title: str, unit: str, *queries: tuple[str, str], description: str = "", width: int = 8):
     p = (timeseries.Panel().id(next(_ids)).title(title).description(description).datasource(DS).unit(unit)
          .height(8).span(width).fill_opacity(10).line_width(1))
@@ -75,8 +83,7 @@ def build() -> dict:
          .with_variable(variable("job", "Service", f"label_values({HTTP}_count, job)"))
          .with_variable(variable("family", "Task family", "label_values(ecs_task_memory_utilized_mebibytes, job)")))
 
-    d = d.with_row(row("Requests: rate, errors, duration (per route)"))
-    for p in (
+    d = section(d, row("Requests: rate, errors, duration (per route)"),
         panel("Request rate", "reqps",
               (f"sum by (job, http_route) (rate({HTTP}_count{{{APP}}}[{RI}]))", "{{job}} {{http_route}}")),
         panel("Error ratio (5xx)", "percentunit",
@@ -89,11 +96,9 @@ def build() -> dict:
               (f"histogram_quantile(0.99, sum by (le, job, http_route) (rate({HTTP}_bucket{{{APP}}}[{RI}])))",
                "p99 {{job}} {{http_route}}"),
               description="From the http.server.request.duration histogram. SLO: 99 % within 0.5 s."),
-    ):
-        d = d.with_panel(p)
+    )
 
-    d = d.with_row(row("JVM"))
-    for p in (
+    d = section(d, row("JVM"),
         panel("Heap used and limit", "bytes",
               (f'sum by (job, instance) (jvm_memory_used_bytes{{{APP}, jvm_memory_type="heap"}})', "used {{job}} {{instance}}"),
               (f'sum by (job, instance) (jvm_memory_limit_bytes{{{APP}, jvm_memory_type="heap"}})', "limit {{job}} {{instance}}")),
@@ -101,11 +106,9 @@ def build() -> dict:
               (f"sum by (job, jvm_gc_name) (rate(jvm_gc_duration_seconds_sum{{{APP}}}[{RI}]))", "{{job}} {{jvm_gc_name}}")),
         panel("Threads", "short",
               (f"sum by (job, instance) (jvm_thread_count{{{APP}}})", "{{job}} {{instance}}")),
-    ):
-        d = d.with_panel(p)
+    )
 
-    d = d.with_row(row("ECS task and containers (against their reservations)"))
-    for p in (
+    d = section(d, row("ECS task and containers (against their reservations)"),
         panel("Task CPU: used and reserved", "short",
               (f"ecs_task_cpu_utilized{{{TASK}}}", "used {{instance}}"),
               (f"ecs_task_cpu_reserved{{{TASK}}}", "reserved {{instance}}"),
@@ -117,11 +120,9 @@ def build() -> dict:
               (f"container_memory_utilized_mebibytes{{{TASK}}} / container_memory_reserved_mebibytes{{{TASK}}}",
                "{{container_name}} {{instance}}"),
               description="Above 90 % for 5 minutes: ContainerMemoryNearLimit (an OOM kill stops the task)."),
-    ):
-        d = d.with_panel(p)
+    )
 
-    d = d.with_row(row("Collector: telemetry in, out, lost"))
-    for p in (
+    d = section(d, row("Collector: telemetry in, out, lost"),
         flow_panel("Spans", "spans",
                    description="Per second. Refused or failed spans are lost traces (alerts: Collector*)."),
         flow_panel("Metric points", "metric_points"),
@@ -131,8 +132,7 @@ def build() -> dict:
               description="Queue fill per exporter (full = data dropped). Collector RSS is in the next panel."),
         panel("Collector memory (RSS)", "bytes",
               (f"max by (instance) (otelcol_process_memory_rss{{{COLLECTOR}}})", "{{instance}}")),
-    ):
-        d = d.with_panel(p)
+    )
     return d.build()
 
 
