@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test on a real collector: Prometheus + the AWS stand-ins + the ocb-built collector running the
-# SHIPPED otel-collector-config.yaml + two sample-app instances, all on loopback. See e2e/README part in the
-# top-level README ("End-to-end test").
+# SHIPPED otel-collector-config.yaml + two sample-app instances, all on loopback. See e2e/README.md and
+# docs/tests.md ("End-to-end test").
 #
 #   e2e/run.sh                 build what is missing, then run the whole suite
 #   e2e/run.sh -k sampling     extra arguments go to pytest

@@ -3,7 +3,7 @@
 What is ASSERTED is what a user sees: the app keeps answering 200, telemetry resumes after the fault, AMP loses
 no samples, every span of a request that completed before SIGTERM arrives. What is REPORTED (never asserted) is
 timing (p50/p99 before/during/after) and what the classic awsxray path loses - the numbers land in
-reliability/results/ and in the README's "Failure behaviour" table.
+reliability/results/ and in the "Failure behaviour" table of docs/reliability.md.
 
 Durations: CI-sized by default, RELIABILITY_FULL=1 for the issue's (collector down 30 s, outages 2 minutes).
 """

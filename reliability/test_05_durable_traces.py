@@ -2,7 +2,7 @@
 awsxray exporter (PutTraceSegments, no queue, no retry beyond the AWS SDK's) to X-Ray's OTLP endpoint through the
 otlp_http exporter with SigV4 (service xray), a sending queue and retries. The same 503-then-429 outage as
 test_04 must lose NOTHING on this path. Then the collector is restarted in the middle of an outage: the queues are
-in memory (no file_storage, see the README), so what they held is lost - measured here, not assumed."""
+in memory (no file_storage, see docs/reliability.md), so what they held is lost - measured here, not assumed."""
 
 from __future__ import annotations
 

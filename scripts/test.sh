@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command (README "Run the tests"; .ci/run calls exactly this).
+# The one test command (README "Test"; the suites in docs/tests.md; .ci/run calls exactly this).
 # Runs every suite in dependency order and installs what they need itself (Prometheus, the ocb-built
 # collector, Docker engine, Python venvs). Expensive builds are cached under ~/.cache/ecs-otel-sample,
 # keyed by their inputs, so a warm run takes minutes.
