@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import get, get_json, http, wait_until
+from harness import get, get_json, http, interrupt_on_sigterm, wait_until
 from stack import (AMP, BACKEND_PORTS, ECS_META, PROM, REPO, S3, SHIPPED_CONFIG, XRAY, ZIPKIN, Stack,  # noqa: F401
                    artifact, base_env, busy_ports, promql, report_logs, suite_artifacts, xray_documents,
                    xray_stats)
@@ -95,12 +95,7 @@ def stack():
 
 
 def pytest_configure(config):
-    # SIGTERM (CI timeout, Ctrl-C in a wrapper) becomes KeyboardInterrupt so the fixtures' teardown runs.
-    import signal
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    signal.signal(signal.SIGTERM, on_term)
+    interrupt_on_sigterm()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,13 +1,15 @@
-"""Process and HTTP plumbing for the end-to-end suite.
+"""Process and HTTP plumbing of the pytest suites (e2e/, reliability/, collector/test/).
 
 Everything here talks to loopback only: `http()` refuses any other host, and the HTTP opener ignores
-proxy variables so a CI proxy can never see (or reroute) a test request.
+proxy variables so a CI proxy can never see (or reroute) a test request. Standard library only, so every
+suite's venv can import it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -79,10 +81,35 @@ def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: fl
         time.sleep(interval)
 
 
+def clean_env() -> dict[str, str]:
+    """A child's base environment: the caller's PATH, HOME, LANG and TMPDIR and nothing else (no AWS setup,
+    proxy or OTEL_* setting leaks in), loopback exempt from proxies, EC2 instance metadata never probed."""
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    env.update({
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_PROXY": "127.0.0.1,localhost,::1",
+        "no_proxy": "127.0.0.1,localhost,::1",
+    })
+    return env
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.5)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def listening_sockets(pid: int) -> list[tuple[str, int]]:
+    """The TCP sockets process `pid` listens on, as (address, port), read with `ss -ltnp` (iproute2)."""
+    out = subprocess.run(["ss", "-H", "-ltnp"], capture_output=True, text=True, check=True).stdout
+    socks = []
+    for line in out.splitlines():
+        if f"pid={pid}," not in line:
+            continue
+        local = line.split()[3]
+        addr, _, port = local.rpartition(":")
+        socks.append((addr, int(port)))
+    return socks
 
 
 def tail(path: Path, lines: int = 60) -> str:
@@ -160,3 +187,27 @@ class Proc:
                     pass
                 self.popen.wait(10)
         return self.popen.returncode
+
+
+def interrupt_on_sigterm() -> None:
+    """SIGTERM (CI timeout, Ctrl-C in a wrapper) becomes KeyboardInterrupt, so the fixtures' teardown runs.
+    Call it from a suite's pytest_configure."""
+    def on_term(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def report_logs(terminalreporter, logdir: Path | None, suite: str) -> None:
+    """At session end: the log directory goes when all passed; else every process log's tail is reported.
+    (A `jars` folder in it, private copies of the jars under test, always goes.)"""
+    if logdir is None:
+        return
+    shutil.rmtree(logdir / "jars", ignore_errors=True)
+    failed = terminalreporter.stats.get("failed") or terminalreporter.stats.get("error")
+    if not failed:
+        shutil.rmtree(logdir, ignore_errors=True)
+        return
+    terminalreporter.section(f"{suite} process logs (tails; full logs kept in {logdir})")
+    for log in sorted(logdir.glob("*.log")):
+        terminalreporter.write_line(f"----- {log.name}")
+        terminalreporter.write_line(tail(log, 60))

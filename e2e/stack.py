@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,8 @@ from pathlib import Path
 import pytest
 
 import awsutil
-from harness import Proc, get, get_json, port_in_use, tail
+# report_logs: the conftests import it from here
+from harness import Proc, clean_env, get, get_json, port_in_use, report_logs, tail  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "otel-collector-config.yaml"
@@ -70,15 +70,12 @@ def suite_artifacts(prefix: str, runner: str, config: Path) -> tuple[str, Path, 
 
 
 def base_env() -> dict[str, str]:
-    """A clean environment: nothing from the caller's AWS setup, proxies or OTEL_* leaks in."""
-    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    """A clean environment (harness.clean_env) with AWS's published example credentials the stand-ins accept."""
+    env = clean_env()
     env.update({
         "AWS_ACCESS_KEY_ID": awsutil.ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": awsutil.SECRET_KEY,
         "AWS_REGION": awsutil.REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_PROXY": "127.0.0.1,localhost,::1",
-        "no_proxy": "127.0.0.1,localhost,::1",
     })
     return env
 
@@ -208,21 +205,6 @@ class Stack:
             code = self.procs[name].stop()
             with open(self.procs[name].log, "a") as f:
                 f.write(f"\n[{suite}] {name} stopped, exit code {code}\n")
-
-
-def report_logs(terminalreporter, logdir: Path | None, suite: str) -> None:
-    """At session end: the log directory goes when all passed; else every process log's tail is reported."""
-    if logdir is None:
-        return
-    shutil.rmtree(logdir / "jars", ignore_errors=True)
-    failed = terminalreporter.stats.get("failed") or terminalreporter.stats.get("error")
-    if not failed:
-        shutil.rmtree(logdir, ignore_errors=True)
-        return
-    terminalreporter.section(f"{suite} process logs (tails; full logs kept in {logdir})")
-    for log in sorted(logdir.glob("*.log")):
-        terminalreporter.write_line(f"----- {log.name}")
-        terminalreporter.write_line(tail(log, 60))
 
 
 # --- backend reads -----------------------------------------------------------------------------------------

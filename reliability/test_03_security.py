@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import CONFIG, REPO, record_result
+from harness import listening_sockets  # e2e/harness.py, on the path through conftest
 
 HERE = Path(__file__).resolve().parent
 ALLOWLIST = HERE / "secrets-allowlist.txt"
@@ -127,18 +128,6 @@ def test_config_binds_every_listener_to_loopback():
     assert len(listeners) >= 5, listeners   # otlp grpc + http, health_check, awsproxy, self-metrics
     bad = [(w, e) for w, e in listeners if not re.match(r"^(127\.0\.0\.1|localhost|\[::1\]):\d+$", e)]
     assert not bad, bad
-
-
-def listening_sockets(pid: int) -> list[tuple[str, int]]:
-    out = subprocess.run(["ss", "-H", "-ltnp"], capture_output=True, text=True, check=True).stdout
-    socks = []
-    for line in out.splitlines():
-        if f"pid={pid}," not in line:
-            continue
-        local = line.split()[3]
-        addr, _, port = local.rpartition(":")
-        socks.append((addr, int(port)))
-    return socks
 
 
 def test_running_collector_listens_only_on_loopback(stack):
