@@ -1,8 +1,12 @@
-"""Process and HTTP plumbing of the pytest suites (e2e/, reliability/, collector/test/).
+"""Process and HTTP plumbing of the pytest suites (e2e/, reliability/, collector/test/, compose/).
 
 Everything here talks to loopback only: `http()` refuses any other host, and the HTTP opener ignores
 proxy variables so a CI proxy can never see (or reroute) a test request. Standard library only, so every
 suite's venv can import it.
+
+Progress: a suite that calls `live_progress(config, tag)` from its pytest_configure gets `say()` lines on the
+terminal while fixtures and tests run (pytest's output capture is bypassed for them), a "still waiting for X
+(Ns)" line every 15 s from every long `wait_until`, and `run_step()` for long commands (builds, installs).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import os
 import shutil
 import signal
 import socket
+import re
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -66,19 +72,111 @@ def get_json(url: str, **kw) -> Any:
 
 
 def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: float = 0.5) -> Any:
-    """Polls `probe` until it returns a truthy value; the timeout is only an upper bound."""
-    deadline = time.monotonic() + timeout
+    """Polls `probe` until it returns a truthy value; the timeout is only an upper bound. With live progress on,
+    a long wait says every HEARTBEAT seconds that it is still waiting, and when it ends."""
+    start = time.monotonic()
+    deadline = start + timeout
+    next_note = start + HEARTBEAT
     last: Any = None
     while True:
         try:
             last = probe()
             if last:
+                if time.monotonic() - start >= HEARTBEAT:
+                    say(f"{what}: there after {time.monotonic() - start:.0f}s")
                 return last
         except (OSError, ValueError, AssertionError, KeyError) as e:  # not up yet / not there yet
             last = e
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if now >= deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {last!r:.2000}")
+        if now >= next_note:
+            say(f"still waiting for {what} ({now - start:.0f}s of at most {timeout:.0f}s)")
+            next_note = now + HEARTBEAT
         time.sleep(interval)
+
+
+# --- progress a person can follow ------------------------------------------------------------------------
+
+HEARTBEAT = 15.0   # seconds between "still ..." lines
+_LIVE: dict[str, Any] = {"tag": "", "t0": time.monotonic(), "capman": None, "reporter": None}
+
+
+def live_progress(config, tag: str) -> None:
+    """Turns `say()` on for this pytest session (call it from pytest_configure); lines are tagged `tag` and
+    carry the seconds since this call."""
+    _LIVE.update(tag=tag, t0=time.monotonic(), capman=config.pluginmanager.getplugin("capturemanager"),
+                 reporter=config.pluginmanager.getplugin("terminalreporter"))
+
+
+def say(message: str) -> None:
+    """One progress line on the terminal, now, even while pytest captures output; a no-op without live_progress."""
+    if not _LIVE["tag"]:
+        return
+    line = f"[{_LIVE['tag']} {time.monotonic() - _LIVE['t0']:4.0f}s] {message}"
+    capman, reporter = _LIVE["capman"], _LIVE["reporter"]
+    if capman is None or reporter is None:
+        print(line, file=sys.stderr, flush=True)
+        return
+    with capman.global_and_fixture_disabled():
+        reporter.write_line(line)   # on a line of its own, even after a file's test dots
+        reporter.flush()
+
+
+def _last_line(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
+            lines = [ln for ln in f.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1].strip()[:160] if lines else ""
+
+
+def run_step(argv: list[str], what: str, log: Path, env: dict[str, str] | None = None, cwd: Path | None = None,
+             stdout: Path | None = None, echo: str | None = None) -> int:
+    """Runs a long command (a build, an install) with its output in `log` (stdout in `stdout` if given), saying
+    what it does: every line of the log matching the regex `echo` as it comes (e.g. docker build's "Step 3/9"),
+    and every HEARTBEAT seconds "still <what> (Ns): <last log line>". Returns the exit code. Interrupted
+    (Ctrl-C, SIGTERM), it stops the command before passing the interrupt on."""
+    start = time.monotonic()
+    pattern = re.compile(echo) if echo else None
+    next_note, seen, pending = start + HEARTBEAT, 0, b""
+    with open(log, "ab") as out, open(stdout or os.devnull, "wb") as out_stdout:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=out_stdout if stdout else out, stderr=out)
+        try:
+            while True:
+                done = proc.poll() is not None
+                if pattern is not None:
+                    with open(log, "rb") as f:
+                        f.seek(seen)
+                        chunk = f.read()
+                    seen += len(chunk)
+                    *lines, pending = (pending + chunk).split(b"\n")
+                    for raw in lines:
+                        line = raw.decode("utf-8", "replace").strip()
+                        if pattern.search(line):
+                            say(f"{what}: {line[:160]}")
+                if done:
+                    break
+                now = time.monotonic()
+                if now >= next_note:
+                    last = _last_line(log)
+                    say(f"still {what} ({now - start:.0f}s){': ' + last if last else ''}")
+                    next_note = now + HEARTBEAT
+                time.sleep(0.5)
+        finally:
+            if proc.poll() is None:   # interrupted: do not leave the command running
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    say(f"{what}: {'done' if proc.returncode == 0 else f'FAILED (exit code {proc.returncode})'} "
+        f"in {time.monotonic() - start:.0f}s")
+    return proc.returncode
 
 
 def clean_env() -> dict[str, str]:
@@ -131,14 +229,17 @@ def _die_with_parent() -> None:
 
 
 class Proc:
-    """A child process in its own process group, logging to a file, stopped with SIGTERM then SIGKILL."""
+    """A child process in its own process group, logging to a file, stopped with SIGTERM then SIGKILL. It gets
+    SIGTERM when the test process dies, unless `die_with_parent` is False (a daemon meant to outlive the run)."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], logdir: Path, cwd: Path | None = None):
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], logdir: Path, cwd: Path | None = None,
+                 die_with_parent: bool = True):
         self.name = name
         self.argv = argv
         self.env = env
         self.cwd = cwd
         self.log = logdir / f"{name}.log"
+        self.die_with_parent = die_with_parent
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> "Proc":
@@ -146,7 +247,7 @@ class Proc:
         try:
             self.popen = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdin=subprocess.DEVNULL,
                                           stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                          preexec_fn=_die_with_parent)
+                                          preexec_fn=_die_with_parent if self.die_with_parent else None)
         finally:
             out.close()
         return self
