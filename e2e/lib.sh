@@ -4,6 +4,25 @@
 CACHE_ROOT=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}
 export AWS_EC2_METADATA_DISABLED=true
 
+# `with_progress WHAT CMD...` runs CMD unchanged (its output, exit code and Ctrl-C) and meanwhile logs every 15 s
+# that WHAT is still going on and for how long, then how long it took: a cold run never sits silent for minutes.
+with_progress() {
+  local what=$1 t0 hb rc=0
+  shift
+  t0=$(date +%s)
+  # The heartbeat ends with this shell even if it is killed (kill -0 $$), and never holds its output open.
+  ( while sleep 15 </dev/null >/dev/null 2>&1 && kill -0 $$ 2>/dev/null; do
+      log "still $what ($(( $(date +%s) - t0 )) s)"
+    done ) &
+  hb=$!
+  "$@" || rc=$?
+  kill "$hb" 2>/dev/null || true
+  wait "$hb" 2>/dev/null || true
+  if (( rc )); then log "$what: FAILED (exit code $rc) after $(( $(date +%s) - t0 )) s"
+  else log "$what: done in $(( $(date +%s) - t0 )) s"; fi
+  return "$rc"
+}
+
 # Prometheus (Debian package; we run the binary ourselves, on loopback, the service is irrelevant).
 install_prometheus() {
   command -v prometheus >/dev/null 2>&1 && return 0
@@ -67,7 +86,8 @@ ensure_venv() {
     log "creating $VENV"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$req"
+    with_progress "installing $req into the venv" \
+      "$VENV/bin/pip" install -q --disable-pip-version-check -r "$req"
   fi
 }
 
@@ -78,7 +98,8 @@ install_zipkin() {
   ZIPKIN_JAR=$CACHE_ROOT/zipkin/zipkin-server-$ZIPKIN_VERSION-exec.jar
   [[ -s $ZIPKIN_JAR ]] && return 0
   log "downloading zipkin-server $ZIPKIN_VERSION (exec jar, ~130 MB, once; cached in $CACHE_ROOT/zipkin)"
-  mvn -B -q -ntp dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" \
+  with_progress "downloading zipkin-server $ZIPKIN_VERSION" \
+    mvn -B -q -ntp dependency:copy "-Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" \
     "-DoutputDirectory=$CACHE_ROOT/zipkin" >&2
   [[ -s $ZIPKIN_JAR ]] || { log "zipkin-server $ZIPKIN_VERSION did not download"; exit 2; }
 }
