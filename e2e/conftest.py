@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import get, get_json, http, interrupt_on_sigterm, wait_until
-from stack import (AMP, BACKEND_PORTS, ECS_META, PROM, REPO, S3, SHIPPED_CONFIG, XRAY, ZIPKIN, Stack,  # noqa: F401
-                   artifact, base_env, busy_ports, promql, report_logs, suite_artifacts, xray_documents,
-                   xray_stats)
+from harness import get, get_json, http, interrupt_on_sigterm, wait_until  # noqa: F401
+from stack import (AMP, BACKEND_PORTS, ECS_META, PROM, REPO, S3, SAMPLE_ALL_RULES, SHIPPED_CONFIG,  # noqa: F401
+                   XRAY, ZIPKIN, Stack, artifact, base_env, busy_ports, promql, put_sampling_rules, report_logs,
+                   sampling_rule_polls, suite_artifacts, xray_documents, xray_stats)
 
 CONFIG = SHIPPED_CONFIG
 APP_A = "http://127.0.0.1:8080"
@@ -33,14 +33,6 @@ SERVICE_B = "sample-app-peer"
 PORTS = {**BACKEND_PORTS, 8080: "app A", 8081: "app B", 9411: "zipkin"}
 
 XRAY_TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
-
-# The sampling rules every test but the sampling test runs under: sample everything, so each request's
-# trace can be looked up. (X-Ray's own default rule, 1/s then 5 %, would make the checks probabilistic.)
-SAMPLE_ALL_RULES = [
-    {"RuleName": "Default", "Priority": 10000, "FixedRate": 1.0, "ReservoirSize": 0, "ServiceName": "*",
-     "ServiceType": "*", "Host": "*", "HTTPMethod": "*", "URLPath": "*", "ResourceARN": "*", "Version": 1,
-     "Attributes": {}},
-]
 
 _LOGDIR: Path | None = None
 _base_env = base_env
@@ -53,12 +45,6 @@ def _artifact(env_name: str, default: Path) -> Path:
 # What e2e's apps get on top of stack.app_env: calls go to B (/outgoing-sampleapp through SAMPLE_APP_PEERS,
 # /outgoing-http-call), and the X-Ray samplers poll every second.
 APP_ENV = {"OUTGOING_HTTP_URL": f"{APP_B}/", "XRAY_SAMPLING_POLL_SECONDS": "1"}
-
-
-def put_sampling_rules(rules: list[dict]) -> None:
-    reply = http("PUT", f"{XRAY}/admin/sampling-rules", body=json.dumps(rules).encode(),
-                 headers={"Content-Type": "application/json"})
-    assert reply.status in (200, 204), f"PUT /admin/sampling-rules -> {reply.status} {reply.text()[:300]}"
 
 
 @pytest.fixture(scope="session")
@@ -124,12 +110,6 @@ CALLS = [
 ]
 BASE = {"A": APP_A, "B": APP_B}
 SERVICE = {"A": SERVICE_A, "B": SERVICE_B}
-
-
-def sampling_rule_polls() -> int:
-    """How many GetSamplingRules calls (from the apps, through the collector's awsproxy) the stand-in answered."""
-    accepted = xray_stats().get("accepted", {})
-    return accepted.get("POST /GetSamplingRules", 0)
 
 
 @pytest.fixture(scope="session")

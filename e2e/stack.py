@@ -24,7 +24,7 @@ import pytest
 
 import awsutil
 # report_logs: the conftests import it from here
-from harness import Proc, clean_env, get, get_json, port_in_use, report_logs, tail  # noqa: F401
+from harness import Proc, clean_env, get, get_json, http, port_in_use, report_logs, tail  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "otel-collector-config.yaml"
@@ -205,6 +205,29 @@ class Stack:
             code = self.procs[name].stop()
             with open(self.procs[name].log, "a") as f:
                 f.write(f"\n[{suite}] {name} stopped, exit code {code}\n")
+
+
+# --- the X-Ray stand-in's sampling rules (e2e/ and compose/) -----------------------------------------------
+
+# The rules the e2e tests (all but the sampling test) and the compose test run under: sample everything, so each
+# request's trace can be looked up. (X-Ray's own default rule, 1/s then 5 %, would make the checks probabilistic.)
+SAMPLE_ALL_RULES = [
+    {"RuleName": "Default", "Priority": 10000, "FixedRate": 1.0, "ReservoirSize": 0, "ServiceName": "*",
+     "ServiceType": "*", "Host": "*", "HTTPMethod": "*", "URLPath": "*", "ResourceARN": "*", "Version": 1,
+     "Attributes": {}},
+]
+
+
+def put_sampling_rules(rules: list[dict]) -> None:
+    reply = http("PUT", f"{XRAY}/admin/sampling-rules", body=json.dumps(rules).encode(),
+                 headers={"Content-Type": "application/json"})
+    assert reply.status in (200, 204), f"PUT /admin/sampling-rules -> {reply.status} {reply.text()[:300]}"
+
+
+def sampling_rule_polls() -> int:
+    """How many GetSamplingRules calls (from the apps, through the collector's awsproxy) the stand-in answered."""
+    accepted = xray_stats().get("accepted", {})
+    return accepted.get("POST /GetSamplingRules", 0)
 
 
 # --- backend reads -----------------------------------------------------------------------------------------
