@@ -99,14 +99,13 @@ def wait_until(probe: Callable[[], Any], timeout: float, what: str, interval: fl
 # --- progress a person can follow ------------------------------------------------------------------------
 
 HEARTBEAT = 15.0   # seconds between "still ..." lines
-_LIVE: dict[str, Any] = {"tag": "", "t0": time.monotonic(), "capman": None, "reporter": None}
+_LIVE: dict[str, Any] = {"tag": "", "t0": time.monotonic(), "config": None}
 
 
 def live_progress(config, tag: str) -> None:
     """Turns `say()` on for this pytest session (call it from pytest_configure); lines are tagged `tag` and
     carry the seconds since this call."""
-    _LIVE.update(tag=tag, t0=time.monotonic(), capman=config.pluginmanager.getplugin("capturemanager"),
-                 reporter=config.pluginmanager.getplugin("terminalreporter"))
+    _LIVE.update(tag=tag, t0=time.monotonic(), config=config)
 
 
 def say(message: str) -> None:
@@ -114,12 +113,16 @@ def say(message: str) -> None:
     if not _LIVE["tag"]:
         return
     line = f"[{_LIVE['tag']} {time.monotonic() - _LIVE['t0']:4.0f}s] {message}"
-    capman, reporter = _LIVE["capman"], _LIVE["reporter"]
+    plugins = _LIVE["config"].pluginmanager   # looked up now: a conftest's pytest_configure may precede theirs
+    capman, reporter = plugins.getplugin("capturemanager"), plugins.getplugin("terminalreporter")
     if capman is None or reporter is None:
         print(line, file=sys.stderr, flush=True)
         return
     with capman.global_and_fixture_disabled():
-        reporter.write_line(line)   # on a line of its own, even after a file's test dots
+        writer = getattr(reporter, "_tw", None)
+        if writer is not None and writer.width_of_current_line:
+            reporter.write("\n")   # on a line of its own, even after a file's test dots
+        reporter.write_line(line)
         reporter.flush()
 
 
