@@ -59,3 +59,12 @@ def tuning_env(task_def: dict, name: str) -> dict[str, str]:
 def memory_mib(task_def: dict, name: str) -> int:
     """The container's hard memory limit (MiB), what its RSS is measured against."""
     return int(_container(task_def, name)["memory"])
+
+
+def healthcheck_argv(task_def: dict, java: str, app_jar: str, name: str = "sample-app") -> list[str]:
+    """The container's health-check command (CMD form), runnable here: `java` and the image's jar path
+    replaced by this machine's. It runs inside the app container, so its memory counts in that limit."""
+    test = _container(task_def, name)["healthCheck"]["command"]
+    if test[:2] != ["CMD", "java"]:
+        raise ValueError(f"{name}: healthCheck must be ['CMD', 'java', ...], got {test}")
+    return [java, *[app_jar if a == "/app/sample-app.jar" else a for a in test[2:]]]

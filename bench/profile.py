@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Where the app's per-span CPU goes (issue 13, item 3): per-thread CPU, GC and JIT of warm app JVMs.
+
+    bench/run.sh --profile [--variants on,disabled] [--seconds 20] [--rate 1000]
+
+For each variant, in a fresh JVM on the same stack bench.py uses (stand-ins, the collector on the
+shipped config): warm both endpoints with wrk, let the warm-up's spans drain, then run /orders/{id} open
+loop at `--rate` for `--seconds` and read, before and after, every thread's CPU from
+/proc/<pid>/task/*/stat. Threads are grouped by role (HTTP workers, span processor, exporter, JIT, GC,
+...), so "on minus disabled" splits into the threads that spend it. A JFR recording (settings=profile)
+of the measured window and a GC log land in the run folder for the hot methods and allocation.
+Loopback only; everything started is stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import bench
+import shipped
+
+# Thread name -> role. Order matters: first match wins.
+ROLES = [
+    ("http-worker", re.compile(r"^(http-|HTTP-Dispatcher|pool-\d+-thread|virtual|ForkJoinPool)")),
+    ("span-processor", re.compile(r"BatchSpanProcessor")),
+    ("exporter", re.compile(r"(OkHttp|okhttp|grpc|otlp|http-client|HttpClient)", re.I)),
+    ("metrics", re.compile(r"PeriodicMetricReader|metric", re.I)),
+    ("sampler", re.compile(r"xray|sampl", re.I)),
+    ("jit", re.compile(r"Compiler|C1 |C2 ")),
+    ("gc", re.compile(r"GC|VM Thread|G1|Serial")),
+]
+
+
+def role(name: str) -> str:
+    for r, pattern in ROLES:
+        if pattern.search(name):
+            return r
+    return "other"
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name (threads of one name summed), from /proc/<pid>/task/*/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended between listing and reading
+        name = re.sub(r"\d+$", "#", name)  # pool-3-thread-17 -> pool-3-thread-#
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def with_jvm_flags(argv: list[str], flags: list[str]) -> list[str]:
+    """The app's command line with `flags` after the shipped ones (the last -Xmx etc. wins)."""
+    i = argv.index("-cp")
+    return [*argv[:i], *flags, *argv[i:]]
+
+
+def profile_variant(stack: bench.Stack, tools: Path, spec: str, rate: float, seconds: float) -> dict:
+    """spec: a bench variant, optionally with app settings for an A/B: on+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048."""
+    variant, *settings = spec.split("+")
+    argv, env = stack.app_argv_env(variant, tools, "profile")
+    jvm_extra = [s for s in settings if s.startswith("-")]
+    env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
+    argv = with_jvm_flags(argv, jvm_extra)
+    label = re.sub(r"[^A-Za-z0-9_.=-]+", "_", spec)
+    jfr = stack.logdir / f"{label}.jfr"
+    gclog = stack.logdir / f"{label}-gc.log"
+    argv = [argv[0], f"-Xlog:gc*:file={gclog}:uptime", *argv[1:]]
+    app = bench.Proc(f"app-profile-{variant}", argv, env, stack.logdir).start()
+    try:
+        bench.first_200(app, 60)
+        for path in bench.ENDPOINTS.values():
+            bench.run_wrk(path, 10, 16)
+        # A minute at the measured rate before measuring: the JIT compiles what this load runs (the first
+        # window after wrk still spent ~30 % of its CPU in C2), so the window shows the steady state.
+        bench.run_rate(tools, bench.ENDPOINTS["orders"], rate, 60, 16, 1)
+        p0 = bench.jvm_probe(tools, app.pid)  # attaches first: its own threads' start-up stays out
+        t0 = thread_cpu(app.pid)
+        r = bench.run_rate(tools, bench.ENDPOINTS["orders"], rate, seconds, 16, 0)
+        t1, p1 = thread_cpu(app.pid), bench.jvm_probe(tools, app.pid)
+        # Then a separate window under JFR (starting JFR compiles and samples: it stays out of the numbers).
+        jcmd = [str(bench.JAVA_HOME / "bin" / "jcmd"), str(app.pid)]
+        subprocess.run([*jcmd, "JFR.start", "settings=profile", f"filename={jfr}", "name=window"],
+                       capture_output=True, timeout=60)
+        bench.run_rate(tools, bench.ENDPOINTS["orders"], rate, seconds, 16, 0)
+        subprocess.run([*jcmd, "JFR.stop", "name=window"], capture_output=True, timeout=60)
+        done = r["completed"] + r["warmup_completed"]
+        per_thread = {n: t1.get(n, 0) - t0.get(n, 0) for n in t1}
+        by_role: dict[str, float] = {}
+        for n, s in per_thread.items():
+            by_role[role(n)] = by_role.get(role(n), 0.0) + s
+        return {"variant": spec, "requests": done, "p99_ms": (r.get("latency_ms") or {}).get("p99"),
+                "cpu_us_per_req": (p1["cpu_ns"] - p0["cpu_ns"]) / 1e3 / max(1, done),
+                "alloc_per_req": (p1["allocated_bytes"] - p0["allocated_bytes"]) / max(1, done),
+                "role_us_per_req": {k: v * 1e6 / max(1, done) for k, v in sorted(by_role.items())},
+                "thread_us_per_req": {k: v * 1e6 / max(1, done)
+                                      for k, v in sorted(per_thread.items(), key=lambda kv: -kv[1]) if v > 0},
+                "jfr": str(jfr), "gc_log": str(gclog)}
+    finally:
+        app.stop(grace=20)
+
+
+def memory_variant(stack: bench.Stack, tools: Path, spec: str, seconds: float) -> dict:
+    """RSS at saturation (wrk, both endpoints, as the benchmark's saturation pass) and where it sits:
+    Native Memory Tracking's committed memory per category (Java heap, class metadata, code, threads, GC,
+    compiler arenas...), read right after the load."""
+    variant, *settings = spec.split("+")
+    argv, env = stack.app_argv_env(variant, tools, "memory")
+    env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
+    argv = with_jvm_flags(argv, ["-XX:NativeMemoryTracking=summary", *[s for s in settings if s.startswith("-")]])
+    app = bench.Proc(f"app-memory-{variant}", argv, env, stack.logdir).start()
+    try:
+        bench.first_200(app, 60)
+        with bench.RssSampler({"app": app.pid}) as rss:
+            for path in bench.ENDPOINTS.values():
+                bench.run_wrk(path, seconds, 16)
+        out = subprocess.run([str(bench.JAVA_HOME / "bin" / "jcmd"), str(app.pid), "VM.native_memory", "summary"],
+                             capture_output=True, text=True, timeout=60).stdout
+        committed = {m.group(1).strip(): int(m.group(2)) / 1024
+                     for m in re.finditer(r"^-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB", out, re.M)}
+        total = re.search(r"Total: reserved=\d+KB, committed=(\d+)KB", out)
+        return {"variant": spec, "rss_max_mib": rss.max["app"] / 2**20,
+                "rss_end_mib": bench.proc_stat(app.pid)["rss"] / 2**20,
+                "nmt_committed_total_mib": int(total.group(1)) / 1024 if total else None,
+                "nmt_committed_mib": {k: round(v, 1) for k, v in sorted(committed.items(), key=lambda kv: -kv[1])}}
+    finally:
+        app.stop(grace=20)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    for name in ("tools", "app_jar", "standins_jar", "collector_bin", "collector_config", "agent_jar", "prometheus"):
+        ap.add_argument("--" + name.replace("_", "-"), required=True)
+    ap.add_argument("--java-opts", default="")
+    ap.add_argument("--variants", default="on,disabled",
+                    help="comma-separated; A/B settings after +: on+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048+-Xss256k")
+    ap.add_argument("--rate", type=float, default=1000.0)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--memory", action="store_true", help="RSS at saturation + NMT breakdown instead of CPU")
+    args = ap.parse_args()
+    args.jfr, args.quiet = False, 6.0
+    for attr in ("tools", "app_jar", "standins_jar", "collector_config", "agent_jar"):
+        setattr(args, attr, Path(getattr(args, attr)))
+    task_def = shipped.load(bench.REPO / "task-definition.json")
+    bench.SHIPPED.update(app_env=shipped.tuning_env(task_def, "sample-app"),
+                         collector_env=shipped.tuning_env(task_def, "aws-otel-collector"))
+    if not args.java_opts.split():
+        args.java_opts = " ".join(shipped.app_jvm_flags(task_def))
+    logdir = bench.RESULTS / f"profile-{time.strftime('%Y%m%dT%H%M%S')}"
+    logdir.mkdir(parents=True, exist_ok=True)
+    stack = bench.Stack(args, logdir)
+    results = []
+    try:
+        stack.start()
+        bench.wait_for(lambda: True, 1, "stack")
+        time.sleep(bench.IDLE_WAIT_S)  # the collector's first ECS poll and metric batch
+        for v in args.variants.split(","):
+            bench.log(f"profiling {v}: {args.rate:.0f} req/s /orders/{{id}} for {args.seconds:.0f} s (warm)")
+            if args.memory:
+                results.append(memory_variant(stack, args.tools, v, args.seconds))
+                bench.log(json.dumps(results[-1]))
+                continue
+            results.append(profile_variant(stack, args.tools, v, args.rate, args.seconds))
+            if v.split("+")[0] != "disabled":
+                bench.wait_spans_settled(quiet=6, timeout=60)
+            bench.log(json.dumps({k: results[-1][k] for k in ("variant", "cpu_us_per_req", "alloc_per_req",
+                                                               "role_us_per_req")}))
+    finally:
+        stack.stop()
+    (logdir / "profile.json").write_text(json.dumps(results, indent=1))
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
