@@ -73,6 +73,23 @@ class TelemetryTest {
   }
 
   @Test
+  void spansAreExportedInBatchesOf2048UnlessOtelBspSaysOtherwise() {
+    // A real OTLP exporter (to a closed loopback port: no span is made, nothing is sent).
+    Map<String, String> otlp = Map.of("otel.traces.exporter", "otlp",
+        "otel.exporter.otlp.endpoint", "http://127.0.0.1:9");
+    try (Telemetry shipped = build(Map.of(), otlp);
+        Telemetry overridden = build(Map.of(), Map.of("otel.traces.exporter", "otlp",
+            "otel.exporter.otlp.endpoint", "http://127.0.0.1:9", "otel.bsp.max.export.batch.size", "100"))) {
+      assertThat(tracerProvider(shipped)).contains("BatchSpanProcessor{").contains("maxExportBatchSize=2048");
+      assertThat(tracerProvider(overridden)).contains("maxExportBatchSize=100");
+    }
+  }
+
+  private static String tracerProvider(Telemetry telemetry) {
+    return ((io.opentelemetry.sdk.OpenTelemetrySdk) telemetry.openTelemetry()).getSdkTracerProvider().toString();
+  }
+
+  @Test
   void xrayIdsRenderInXrayForm() {
     var context = io.opentelemetry.api.trace.SpanContext.create(
         "5759e988bd862e3fe1be46a994272793", "53995c3f42cd8ad8",
