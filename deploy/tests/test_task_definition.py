@@ -69,7 +69,10 @@ def test_fargate_sizing(task_def):
     assert task_def["requiresCompatibilities"] == ["FARGATE"]
     assert task_def["networkMode"] == "awsvpc"
     assert int(task_def["memory"]) in FARGATE_SIZES[task_def["cpu"]]
-    assert (task_def["cpu"], task_def["memory"]) == ("256", "512"), "the smallest Fargate size is the target"
+    # 0.25 vCPU with 1 GB, not the smallest 0.5 GB: at 0.5 GB the benchmark saw the app at 88 % of a 320 MiB
+    # limit and the collector at 95 % of 192 MiB (docs/benchmark.md, "Memory"); the split must leave the app
+    # container room for its heap, the JVM's native memory and the health-check JVM.
+    assert (task_def["cpu"], task_def["memory"]) == ("256", "1024"), "0.25 vCPU / 1 GB is the sized target"
     hard = sum(c.get("memory", 0) for c in task_def["containerDefinitions"])
     assert hard <= int(task_def["memory"]), "container memory limits exceed the task's memory"
 
@@ -151,8 +154,9 @@ def test_app_heap_leaves_room_for_the_rest_of_the_jvm(task_def):
     assert len(flags) == 1, "the app's entryPoint must size the heap explicitly"
     percent = float(flags[0].split("=")[1])
     # bench/ measured ~120 MiB outside the heap under load (metaspace, code cache, JIT arenas, CDS,
-    # threads, malloc); with a 60 % heap the app reached 317 MiB RSS of its 320 MiB limit.
-    assert app["memory"] * (100 - percent) / 100 >= 144, "the JVM needs ~120 MiB besides the heap, plus margin"
+    # threads, malloc); with a 60 % heap of 320 MiB the app reached 317 MiB RSS. The health check is a
+    # second JVM in the same container (~41 MiB peak, measured in bench/): it needs room too.
+    assert app["memory"] * (100 - percent) / 100 >= 144 + 41, "the JVM's native memory + the health-check JVM"
 
 
 def test_unique_log_groups(task_def):
