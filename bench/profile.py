@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import time
@@ -24,38 +23,7 @@ from pathlib import Path
 import bench
 import shipped
 
-# Thread name -> role. Order matters: first match wins.
-ROLES = [
-    ("http-worker", re.compile(r"^(http-|HTTP-Dispatcher|pool-\d+-thread|virtual|ForkJoinPool)")),
-    ("span-processor", re.compile(r"BatchSpanProcessor")),
-    ("exporter", re.compile(r"(OkHttp|okhttp|grpc|otlp|http-client|HttpClient)", re.I)),
-    ("metrics", re.compile(r"PeriodicMetricReader|metric", re.I)),
-    ("sampler", re.compile(r"xray|sampl", re.I)),
-    ("jit", re.compile(r"Compiler|C1 |C2 ")),
-    ("gc", re.compile(r"GC|VM Thread|G1|Serial")),
-]
-
-
-def role(name: str) -> str:
-    for r, pattern in ROLES:
-        if pattern.search(name):
-            return r
-    return "other"
-
-
-def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds per thread name (threads of one name summed), from /proc/<pid>/task/*/stat."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out: dict[str, float] = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            name = (task / "comm").read_text().strip()
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the thread ended between listing and reading
-        name = re.sub(r"\d+$", "#", name)  # pool-3-thread-17 -> pool-3-thread-#
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
-    return out
+thread_cpu = bench.thread_cpu   # per-thread CPU from /proc; roles: bench.THREAD_ROLES
 
 
 def with_jvm_flags(argv: list[str], flags: list[str]) -> list[str]:
@@ -95,9 +63,7 @@ def profile_variant(stack: bench.Stack, tools: Path, spec: str, rate: float, sec
         subprocess.run([*jcmd, "JFR.stop", "name=window"], capture_output=True, timeout=60)
         done = r["completed"] + r["warmup_completed"]
         per_thread = {n: t1.get(n, 0) - t0.get(n, 0) for n in t1}
-        by_role: dict[str, float] = {}
-        for n, s in per_thread.items():
-            by_role[role(n)] = by_role.get(role(n), 0.0) + s
+        by_role = bench.role_cpu(t0, t1)
         return {"variant": spec, "requests": done, "p99_ms": (r.get("latency_ms") or {}).get("p99"),
                 "cpu_us_per_req": (p1["cpu_ns"] - p0["cpu_ns"]) / 1e3 / max(1, done),
                 "alloc_per_req": (p1["allocated_bytes"] - p0["allocated_bytes"]) / max(1, done),
