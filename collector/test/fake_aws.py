@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Minimal loopback fakes for the collector-level test (collector/test/run.sh).
+"""Minimal loopback fakes for the collector suite (collector/test/run.sh; started by conftest.py).
 
 Not the project's AWS stand-ins (those live in standins/ and verify SigV4); this only gives the
-collector something to talk to and records what it sent, so run.sh can assert on it:
+collector something to talk to and records what it sent, so the tests can assert on it:
 
   --metadata PORT  ECS task metadata endpoint v4 at /v4/test-container (container, task, stats)
   --xray PORT      X-Ray: POST /TraceSegments, /GetSamplingRules, /SamplingTargets

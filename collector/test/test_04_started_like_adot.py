@@ -1,0 +1,69 @@
+"""The collector on "ECS" (the fake task metadata), started as ADOT starts on ECS (collector/adot-launch.sh): it
+is healthy, listens on loopback only, and runs as the task definition says: uid 10001, no capabilities, read-only
+root, the container's memory limit, GOGC/GOMEMLIMIT, its config from AOT_CONFIG_CONTENT only."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import COLLECTOR_PORTS, HEALTH, get
+from harness import listening_sockets
+
+
+def proc_file(collector, name: str) -> str:
+    return Path(f"/proc/{collector.popen.pid}/{name}").read_text()
+
+
+def test_recording_fakes_start(fakes):
+    assert fakes.proc.alive() and "ready" in fakes.proc.log.read_text()
+
+
+def test_health_check_on_127_0_0_1_13133_answers_200(collector):
+    assert get(HEALTH, timeout=2).status == 200
+
+
+def test_collector_listens_on_loopback_only(collector):
+    socks = listening_sockets(collector.popen.pid)
+    assert socks and all(addr in ("127.0.0.1", "[::1]") for addr, _ in socks), socks
+
+
+@pytest.mark.parametrize("port", COLLECTOR_PORTS)
+def test_collector_listens_on_127_0_0_1(collector, port):
+    socks = listening_sockets(collector.popen.pid)
+    assert ("127.0.0.1", port) in socks, socks
+
+
+def test_collector_runs_as_uid_and_gid_10001_the_task_definition_user(collector):
+    status = proc_file(collector, "status")
+    assert re.search(r"(?m)^Uid:\s+10001\s", status) and re.search(r"(?m)^Gid:\s+10001\s", status), status
+
+
+def test_collector_has_no_capabilities_effective_permitted_or_bounding(collector):
+    status = proc_file(collector, "status")
+    for field in ("CapEff", "CapPrm", "CapBnd"):
+        assert re.search(rf"(?m)^{field}:\s+0+$", status), status
+
+
+def test_collector_root_file_system_is_read_only(collector):
+    root_options = [line.split()[5] for line in proc_file(collector, "mountinfo").splitlines() if line.split()[4] == "/"]
+    assert any(re.match(r"^ro(,|$)", o) for o in root_options), root_options
+
+
+def test_collector_has_the_task_memory_limit_and_memory_limiter_takes_80_percent_of_it(collector):
+    # The task definition's memory for the container (320 MiB); memory_limiter's limit_percentage 80 of it.
+    task_def = json.loads((Path(__file__).resolve().parents[2] / "task-definition.json").read_text())
+    mib = next(c["memory"] for c in task_def["containerDefinitions"] if c["name"] == "aws-otel-collector")
+    log = collector.log.read_text()
+    assert f'"total_memory_mib": {mib},' in log and f'"limit_mib": {mib * 80 // 100},' in log, log[-3000:]
+
+
+def test_collector_has_the_task_definition_GOGC_and_GOMEMLIMIT(collector):
+    environ = proc_file(collector, "environ").split("\0")
+    assert "GOGC=400" in environ and "GOMEMLIMIT=100MiB" in environ, [e for e in environ if e.startswith("GO")]
+
+
+def test_collector_gets_its_config_through_AOT_CONFIG_CONTENT_only(collector):
+    args = proc_file(collector, "cmdline").split("\0")
+    assert [a for a in args if "--config" in a] == ["--config=env:AOT_CONFIG_CONTENT"], args

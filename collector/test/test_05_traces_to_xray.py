@@ -1,0 +1,63 @@
+"""A trace from the app (OTLP/HTTP) reaches X-Ray as the segment X-Ray would store, and the app's sampling-rules
+call goes through awsproxy; every X-Ray call is SigV4-signed for xray in us-west-2."""
+
+import pytest
+
+from conftest import TASK_ARN
+
+
+@pytest.fixture(scope="module")
+def segment(fakes, delivered) -> dict:
+    found = fakes.segments(delivered.xray_trace_id)
+    assert found, f"the X-Ray fake holds no segment of {delivered.xray_trace_id}"
+    return found[0]
+
+
+def test_otlp_http_trace_is_accepted(sent):
+    assert sent.trace.status == 200, (sent.trace.status, sent.trace.text())
+
+
+def test_awsproxy_forwards_GetSamplingRules(sent):
+    assert sent.sampling_rules.status == 200, (sent.sampling_rules.status, sent.sampling_rules.text())
+
+
+def test_xray_receives_a_segment_for_the_trace(fakes, delivered):
+    assert fakes.segments(delivered.xray_trace_id), [r["path"] for r in fakes.requests("xray")]
+
+
+def test_segment_name_is_the_service_name(segment):
+    assert segment.get("name") == "sample-app", segment
+
+
+def test_segment_carries_the_http_request_data(segment):
+    http = segment.get("http", {})
+    assert (http.get("request", {}).get("method"), http.get("response", {}).get("status")) == ("GET", 200), segment
+
+
+def test_http_route_is_an_indexed_annotation(segment):
+    # v0.156.0 keeps dots in annotation keys (feature gate exporter.xray.allowDot, beta = on).
+    assert segment.get("annotations", {}).get("http.route") == "/api/orders/{id}", segment
+
+
+def test_url_path_is_not_indexed_only_metadata(segment):
+    annotations = segment.get("annotations", {})
+    assert "url.path" not in annotations and "url_path" not in annotations, segment
+
+
+def test_segment_has_the_ecs_origin_and_task_from_resource_detection(segment):
+    assert (segment.get("origin"), segment.get("aws", {}).get("ecs", {}).get("task_arn")) \
+        == ("AWS::ECS::Fargate", TASK_ARN), segment
+
+
+def test_segment_links_the_app_cloudwatch_log_group(segment):
+    # trace -> logs: X-Ray's console opens the app's log group from here.
+    groups = [g.get("log_group") for g in segment.get("aws", {}).get("cloudwatch_logs", [])]
+    assert "/ecs/sample-app" in groups, segment
+
+
+def test_every_PutTraceSegments_call_is_sigv4_signed_for_xray(fakes, delivered):
+    assert not fakes.sigv4_problems("xray", "^/TraceSegments$", "xray")
+
+
+def test_the_sampling_rules_call_through_awsproxy_is_sigv4_signed_for_xray(fakes, delivered):
+    assert not fakes.sigv4_problems("xray", "^/GetSamplingRules$", "xray")
