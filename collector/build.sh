@@ -6,7 +6,9 @@
 #   ~/.cache/ecs-otel-sample/collector/<sha256 of the inputs>/healthcheck
 #
 # The key covers builder-config.yaml, this script and healthcheck/*, so any change rebuilds;
-# an unchanged tree is a cache hit (instant). Progress goes to stderr; the LAST line on stdout is
+# an unchanged tree is a cache hit (instant). Progress goes to stderr: a build says "step k/5: ..."
+# as it goes, and during a long step every 15 s that it is still at it, for how long and (compiling)
+# how many packages are done, so a cold build (minutes) never sits silent. The LAST line on stdout is
 # the absolute path of the collector binary:
 #
 #   BIN=$(collector/build.sh | tail -1)
@@ -26,6 +28,7 @@ if [[ ${1:-} == --docker-context ]]; then
 fi
 
 log() { echo "[collector/build] $*" >&2; }
+. "$REPO/e2e/lib.sh"   # with_progress (the heartbeat every suite's long steps use)
 
 key=$(cat "$HERE/builder-config.yaml" "$HERE/build.sh" "$HERE"/healthcheck/go.mod "$HERE"/healthcheck/*.go \
       | sha256sum | cut -c1-64)
@@ -68,6 +71,16 @@ check_versions() {
   echo "$graph" | grep ' => ' >&2 || true
 }
 
+# compile: the collector, in $work/_build. go build -v names each package as it compiles it (the ones in
+# Go's build cache it skips): packages_compiled, the heartbeat's detail, counts them.
+compile() {
+  go build -v -trimpath -ldflags="-s -w" -o otelcol-ecs . 2>"$work/go-build.log"
+}
+packages_compiled() {
+  echo "$(grep -c . "$work/go-build.log" 2>/dev/null || true) of $(grep -c . "$work/packages" 2>/dev/null || true)" \
+       "packages compiled (the others are in Go's build cache), then it links"
+}
+
 build() {
   # Go settings shared by both builds: static, reproducible paths, stripped.
   export CGO_ENABLED=0
@@ -76,11 +89,15 @@ build() {
   # it and never fetch another toolchain behind the user's back.
   export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 
-  local gobin
+  local gobin t0=$SECONDS
   gobin=$(go env GOPATH)/bin
-  if ! "$gobin/builder" version 2>&1 | grep -q "${OCB_VERSION#v}"; then
-    log "installing ocb $OCB_VERSION"
-    go install "go.opentelemetry.io/collector/cmd/builder@$OCB_VERSION" >&2
+  log "building otelcol-ecs (ocb $OCB_VERSION, $(go env GOVERSION), $(nproc) cores): fully cold ~9 min on 2 cores," \
+      "with a warm Go build cache under a minute"
+  if "$gobin/builder" version 2>&1 | grep -q "${OCB_VERSION#v}"; then
+    log "step 1/5: ocb $OCB_VERSION is installed"
+  else
+    with_progress "step 1/5: installing ocb $OCB_VERSION" \
+      go install "go.opentelemetry.io/collector/cmd/builder@$OCB_VERSION" >&2
   fi
 
   work=$(mktemp -d "$CACHE_ROOT/collector/.work.XXXXXX")
@@ -90,20 +107,25 @@ build() {
   # Go module proxy does not serve at v0.156.0 and the served release to borrow instead.
   local mod ver rel n=0 total
   total=$(grep -c '=> \.\./borrowed/' "$HERE/builder-config.yaml" || true)
+  log "step 2/5: borrowing the $total modules the Go module proxy does not serve at v0.156.0"
   while read -r mod ver rel; do
     n=$((n + 1))
-    log "borrowing $n/$total: ${mod#github.com/open-telemetry/opentelemetry-collector-contrib/}@$ver"
+    log "  borrowing $n/$total: ${mod#github.com/open-telemetry/opentelemetry-collector-contrib/}@$ver"
     borrow "$mod" "$ver" "$work/borrowed/$ver/$rel"
   done < <(sed -n 's#^[[:space:]]*- \([^ ]*\) => \.\./borrowed/\(v[0-9.]*\)/\(.*\)$#\1 \2 \3#p' "$HERE/builder-config.yaml")
 
-  log "cold build of otelcol-ecs (ocb $OCB_VERSION, $(go env GOVERSION), $(nproc) cores) in $work"
-  local t0=$SECONDS
   # Generate sources and resolve modules (ocb runs go get / go mod tidy), verify pins, compile.
-  (cd "$work" && "$gobin/builder" --config builder-config.yaml --skip-compilation >&2)
+  (cd "$work" && with_progress "step 3/5: generating the sources and resolving the modules (ocb)" \
+    "$gobin/builder" --config builder-config.yaml --skip-compilation >&2)
   check_versions "$work/_build"
-  (cd "$work/_build" && go build -trimpath -ldflags="-s -w" -o otelcol-ecs . >&2)
-  log "collector built in $((SECONDS - t0)) s"
+  (cd "$work/_build" && go list -deps . >"$work/packages")
+  if ! (cd "$work/_build" && PROGRESS_DETAIL=packages_compiled with_progress "step 4/5: compiling otelcol-ecs" compile)
+  then
+    grep -v '^[a-zA-Z0-9_./-]*$' "$work/go-build.log" | tail -60 >&2 || true   # the errors, not package names
+    return 1
+  fi
 
+  log "step 5/5: healthcheck, then caching both in $out"
   (cd "$HERE/healthcheck" && go build -ldflags="-s -w" -o "$work/healthcheck" . >&2)
 
   mkdir -p "$out.tmp"
@@ -118,7 +140,10 @@ mkdir -p "$CACHE_ROOT/collector"
 if [[ ! -x $bin || ! -x $hc ]]; then
   # Several scripts may call this at once: one builds, the others wait for it.
   exec 9>"$CACHE_ROOT/collector/.lock"
-  flock 9
+  if ! flock -n 9; then
+    log "another collector/build.sh is building it; waiting for that build (its own output shows its progress)"
+    flock 9
+  fi
   if [[ ! -x $bin || ! -x $hc ]]; then
     build
   fi

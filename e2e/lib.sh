@@ -6,13 +6,14 @@ export AWS_EC2_METADATA_DISABLED=true
 
 # `with_progress WHAT CMD...` runs CMD unchanged (its output, exit code and Ctrl-C) and meanwhile logs every 15 s
 # that WHAT is still going on and for how long, then how long it took: a cold run never sits silent for minutes.
+# With PROGRESS_DETAIL=FUNCTION set, each "still" line adds what FUNCTION prints (how far CMD got, e.g. a count).
 with_progress() {
   local what=$1 t0 hb rc=0
   shift
   t0=$(date +%s)
   # The heartbeat ends with this shell even if it is killed (kill -0 $$), and never holds its output open.
   ( while sleep 15 </dev/null >/dev/null 2>&1 && kill -0 $$ 2>/dev/null; do
-      log "still $what ($(( $(date +%s) - t0 )) s)"
+      log "still $what ($(( $(date +%s) - t0 )) s${PROGRESS_DETAIL:+, $($PROGRESS_DETAIL)})"
     done ) &
   hb=$!
   "$@" || rc=$?
