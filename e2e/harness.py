@@ -102,10 +102,11 @@ HEARTBEAT = 15.0   # seconds between "still ..." lines
 _LIVE: dict[str, Any] = {"tag": "", "t0": time.monotonic(), "config": None}
 
 
-def live_progress(config, tag: str) -> None:
+def live_progress(config, tag: str, started_at: float | None = None) -> None:
     """Turns `say()` on for this pytest session (call it from pytest_configure); lines are tagged `tag` and
-    carry the seconds since this call."""
-    _LIVE.update(tag=tag, t0=time.monotonic(), config=config)
+    carry the seconds since `started_at` (a time.time(), e.g. when the suite's run.sh started), else this call."""
+    ago = time.time() - started_at if started_at else 0.0
+    _LIVE.update(tag=tag, t0=time.monotonic() - ago, config=config)
 
 
 def say(message: str) -> None:
@@ -119,6 +120,7 @@ def say(message: str) -> None:
         print(line, file=sys.stderr, flush=True)
         return
     with capman.global_and_fixture_disabled():
+        reporter.ensure_newline()
         writer = getattr(reporter, "_tw", None)
         if writer is not None and writer.width_of_current_line:
             reporter.write("\n")   # on a line of its own, even after a file's test dots
