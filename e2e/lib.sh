@@ -1,5 +1,7 @@
-# Sourced by e2e/run.sh and reliability/run.sh (after `set -euo pipefail`, REPO and log()): what both need
-# before pytest starts the loopback stack (e2e/stack.py). Each function is called explicitly.
+# Sourced (after `set -euo pipefail`, REPO and log()) by the scripts that prepare a suite (e2e/run.sh,
+# reliability/run.sh, collector/test/run.sh and guard.sh, monitoring/test.sh, compose/test.sh) and by
+# collector/build.sh: what they need before pytest starts (installs, builds, venvs, progress lines). Each
+# function is called explicitly.
 
 CACHE_ROOT=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}
 export AWS_EC2_METADATA_DISABLED=true
