@@ -11,7 +11,7 @@
 # The rootfs tarball is also kept under ~/.cache/ecs-otel-sample/images/ so a wiped docker data root
 # re-imports in seconds instead of re-running debootstrap.
 #
-# Progress goes to stderr. stdout is a set of shell assignments for the build args:
+# Progress goes to stderr, each line with its image's step (1/4 debian ... 4/4 prometheus). stdout is a set of shell assignments for the build args:
 #   eval "$(compose/base-images.sh)"   # -> MAVEN_IMAGE, RUNTIME_BASE, JDK_IMAGE, PROMETHEUS_IMAGE
 set -euo pipefail
 
@@ -53,7 +53,7 @@ rootfs_tar=$CACHE/debian-$SUITE-minbase-$debian_key.tar
 if ! have_image "$DEBIAN_IMAGE"; then
   if [[ ! -s $rootfs_tar ]]; then
     need debootstrap
-    log "debootstrap $SUITE (minbase) from $mirror - cold, takes a few minutes"
+    log "1/4 debian: debootstrap $SUITE (minbase) from $mirror - cold, takes a few minutes (its I: lines say how far)"
     t0=$SECONDS
     root=$(mktemp -d /tmp/ecs-otel-rootfs.XXXXXX)
     trap 'rm -rf "$root"' EXIT
@@ -71,19 +71,19 @@ EOF
     tar --numeric-owner -C "$root" -cf "$rootfs_tar.tmp" .
     mv "$rootfs_tar.tmp" "$rootfs_tar"
     rm -rf "$root"; trap - EXIT
-    log "rootfs built in $((SECONDS - t0)) s: $(du -h "$rootfs_tar" | cut -f1)"
+    log "1/4 debian: rootfs built in $((SECONDS - t0)) s: $(du -h "$rootfs_tar" | cut -f1)"
   fi
-  log "docker import $rootfs_tar -> $DEBIAN_IMAGE"
+  log "1/4 debian: docker import $rootfs_tar -> $DEBIAN_IMAGE"
   docker import -c 'CMD ["bash"]' -c 'ENV LANG=C.UTF-8' "$rootfs_tar" "$DEBIAN_IMAGE" >/dev/null
 fi
-log "debian     $DEBIAN_IMAGE"
+log "1/4 debian     $DEBIAN_IMAGE"
 
 # ---- jdk ------------------------------------------------------------------------------------------------
 [[ -n $JDK_DIR && -x $JDK_DIR/bin/javac ]] || { log "no JDK >= 21 in /usr/lib/jvm (set LOCAL_JDK_DIR)"; exit 1; }
 jdk_key=$( { echo "recipe=2 base=$DEBIAN_IMAGE"; cat "$JDK_DIR/release"; } | h)
 JDK_IMAGE=$REPO_PREFIX/jdk:$jdk_key
 if ! have_image "$JDK_IMAGE"; then
-  log "building $JDK_IMAGE from $JDK_DIR"
+  log "2/4 jdk: building $JDK_IMAGE from $JDK_DIR"
   ctx=$(mktemp -d /tmp/ecs-otel-jdk.XXXXXX)
   # -L: distro-packaged JDKs symlink lib/security/cacerts (and legal files) into /etc; the image needs files.
   cp -aL "$JDK_DIR" "$ctx/jdk"
@@ -95,7 +95,7 @@ EOF
   docker build -q -t "$JDK_IMAGE" "$ctx" >&2
   rm -rf "$ctx"
 fi
-log "jdk        $JDK_IMAGE"
+log "2/4 jdk        $JDK_IMAGE"
 
 # ---- maven ----------------------------------------------------------------------------------------------
 [[ -x $MAVEN_DIR/bin/mvn ]] || { log "no Maven at $MAVEN_DIR (apt-get install maven)"; exit 1; }
@@ -103,7 +103,7 @@ mvn_version=$(dpkg-query -W -f '${Version}' maven 2>/dev/null || ls -l "$MAVEN_D
 maven_key=$(echo "recipe=1 base=$JDK_IMAGE maven=$mvn_version" | h)
 MAVEN_IMAGE=$REPO_PREFIX/maven:$maven_key
 if ! have_image "$MAVEN_IMAGE"; then
-  log "building $MAVEN_IMAGE from $MAVEN_DIR (Debian maven $mvn_version)"
+  log "3/4 maven: building $MAVEN_IMAGE from $MAVEN_DIR (Debian maven $mvn_version)"
   ctx=$(mktemp -d /tmp/ecs-otel-maven.XXXXXX)
   # Debian's /usr/share/maven is mostly symlinks into /usr/share/java and /etc/maven: dereference them.
   cp -rL "$MAVEN_DIR" "$ctx/maven"
@@ -116,7 +116,7 @@ EOF
   docker build -q -t "$MAVEN_IMAGE" "$ctx" >&2
   rm -rf "$ctx"
 fi
-log "maven      $MAVEN_IMAGE"
+log "3/4 maven      $MAVEN_IMAGE"
 
 # ---- prometheus -----------------------------------------------------------------------------------------
 PROMETHEUS_IMAGE=""
@@ -125,7 +125,7 @@ if [[ -x /usr/bin/prometheus ]] || { command -v apt-get >/dev/null && DEBIAN_FRO
   prom_key=$(echo "recipe=1 base=$DEBIAN_IMAGE prometheus=$prom_version" | h)
   PROMETHEUS_IMAGE=$REPO_PREFIX/prometheus:$prom_key
   if ! have_image "$PROMETHEUS_IMAGE"; then
-    log "building $PROMETHEUS_IMAGE from Debian prometheus $prom_version"
+    log "4/4 prometheus: building $PROMETHEUS_IMAGE from Debian prometheus $prom_version"
     ctx=$(mktemp -d /tmp/ecs-otel-prom.XXXXXX)
     cp /usr/bin/prometheus "$ctx/"
     cp -a /usr/share/prometheus/web "$ctx/web"
@@ -146,9 +146,9 @@ EOF
     docker build -q -t "$PROMETHEUS_IMAGE" "$ctx" >&2
     rm -rf "$ctx"
   fi
-  log "prometheus $PROMETHEUS_IMAGE"
+  log "4/4 prometheus $PROMETHEUS_IMAGE"
 else
-  log "no Debian prometheus package available; PROMETHEUS_IMAGE left unset"
+  log "4/4 prometheus: no Debian prometheus package available; PROMETHEUS_IMAGE left unset"
 fi
 
 cat <<EOF
