@@ -104,7 +104,8 @@ _LIVE: dict[str, Any] = {"tag": "", "t0": time.monotonic(), "config": None}
 
 def live_progress(config, tag: str, started_at: float | None = None) -> None:
     """Turns `say()` on for this pytest session (call it from pytest_configure); lines are tagged `tag` and
-    carry the seconds since `started_at` (a time.time(), e.g. when the suite's run.sh started), else this call."""
+    carry the seconds since `started_at` (a time.time(), e.g. when the suite's run.sh started), else this call.
+    Outside pytest (bench/bench.py), config is None: the lines go to stderr."""
     ago = time.time() - started_at if started_at else 0.0
     _LIVE.update(tag=tag, t0=time.monotonic() - ago, config=config)
 
@@ -114,6 +115,9 @@ def say(message: str) -> None:
     if not _LIVE["tag"]:
         return
     line = f"[{_LIVE['tag']} {time.monotonic() - _LIVE['t0']:4.0f}s] {message}"
+    if _LIVE["config"] is None:
+        print(line, file=sys.stderr, flush=True)
+        return
     plugins = _LIVE["config"].pluginmanager   # looked up now: a conftest's pytest_configure may precede theirs
     capman, reporter = plugins.getplugin("capturemanager"), plugins.getplugin("terminalreporter")
     if capman is None or reporter is None:

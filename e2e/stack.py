@@ -123,6 +123,9 @@ class Stack:
     app_jar: Path | None = None
     collector_bin: Path | None = None
     procs: dict[str, Proc] = field(default_factory=dict)
+    # Put before Prometheus's and the stand-ins' command lines: bench/ runs them at `nice -n 19`, as they play
+    # remote AWS services that cost an ECS task no CPU.
+    backend_prefix: tuple[str, ...] = ()
 
     def log_tail(self, name: str, lines: int = 80) -> str:
         return tail(self.procs[name].log, lines)
@@ -141,7 +144,7 @@ class Stack:
             "global:\n  evaluation_interval: 5s\n"
             f"rule_files: [{json.dumps(str(ALERT_RULES))}]\nscrape_configs: []\n")
         proc = Proc("prometheus", [
-            binary,
+            *self.backend_prefix, binary,
             f"--config.file={prom_dir / 'prometheus.yml'}",
             f"--storage.tsdb.path={prom_dir / 'data'}",
             "--web.listen-address=127.0.0.1:9090",
@@ -165,14 +168,17 @@ class Stack:
     def wait_zipkin(self) -> None:
         self.procs["zipkin"].wait_ready(lambda: get(f"{ZIPKIN}/health").status == 200, 120, "Zipkin /health")
 
-    def start_standins(self, jar: Path, jvm_options: tuple[str, ...] = (), **extra_env: str) -> Proc:
-        """The AWS stand-ins (X-Ray, AMP -> Prometheus, S3, ECS metadata), all SigV4-verifying."""
+    def start_standins(self, jar: Path, jvm_options: tuple[str, ...] = (), small_jvm: bool = True,
+                       **extra_env: str) -> Proc:
+        """The AWS stand-ins (X-Ray, AMP -> Prometheus, S3, ECS metadata), all SigV4-verifying. Their JVM runs with
+        JVM_OPTIONS, then `jvm_options`; small_jvm=False leaves out JVM_OPTIONS (the JVM's own GC and JIT)."""
         env = base_env()
         env.update({"BIND_ADDRESS": "127.0.0.1", "PROMETHEUS_URL": PROM, "SAMPLING_RULES_FILE": str(SAMPLING_RULES),
                     "STANDIN_ACCESS_KEY_ID": awsutil.ACCESS_KEY,
                     "STANDIN_SECRET_ACCESS_KEY": awsutil.SECRET_KEY, "STANDIN_REGION": awsutil.REGION})
         env.update(extra_env)
-        proc = Proc("standins", [self.java, *JVM_OPTIONS, *jvm_options, "-jar", str(jar)], env, self.logdir)
+        proc = Proc("standins", [*self.backend_prefix, self.java, *(JVM_OPTIONS if small_jvm else ()), *jvm_options,
+                                 "-jar", str(jar)], env, self.logdir)
         self.procs["standins"] = proc.start()
         for base in (XRAY, AMP, S3, ECS_META):
             proc.wait_ready(lambda b=base: get(f"{b}/admin/stats").status == 200, 90, f"{base}/admin/stats")
