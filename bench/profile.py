@@ -3,8 +3,8 @@
 
     bench/run.sh --profile [--variants on,disabled] [--seconds 20] [--rate 1000]
 
-For each variant, in a fresh JVM on the same stack bench.py uses (stand-ins, the collector on the
-shipped config): warm both endpoints with wrk, let the warm-up's spans drain, then run /orders/{id} open
+For each variant, in a fresh JVM on the same stack bench.py uses (pipeline.py: stand-ins, the collector on
+the shipped config): warm both endpoints with wrk, let the warm-up's spans drain, then run /orders/{id} open
 loop at `--rate` for `--seconds` and read, before and after, every thread's CPU from
 /proc/<pid>/task/*/stat. Threads are grouped by role (HTTP workers, span processor, exporter, JIT, GC,
 ...), so "on minus disabled" splits into the threads that spend it. A JFR recording (settings=profile)
@@ -20,10 +20,13 @@ import subprocess
 import time
 from pathlib import Path
 
-import bench
-import shipped
-
-thread_cpu = bench.thread_cpu   # per-thread CPU from /proc; roles: bench.THREAD_ROLES
+# settings first: it puts e2e/ (harness.py, stack.py) on sys.path.
+from settings import ENDPOINTS, JAVA_HOME, RESULTS, resolve_shipped
+import harness
+from harness import say
+from load import run_rate, run_wrk
+from pipeline import BenchProc, Pipeline, first_200
+from probes import RssSampler, jvm_probe, proc_stat, role_cpu, thread_cpu, wait_spans_settled
 
 
 def with_jvm_flags(argv: list[str], flags: list[str]) -> list[str]:
@@ -32,38 +35,38 @@ def with_jvm_flags(argv: list[str], flags: list[str]) -> list[str]:
     return [*argv[:i], *flags, *argv[i:]]
 
 
-def profile_variant(stack: bench.Stack, tools: Path, spec: str, rate: float, seconds: float) -> dict:
+def profile_variant(pipeline: Pipeline, tools: Path, spec: str, rate: float, seconds: float) -> dict:
     """spec: a bench variant, optionally with app settings for an A/B: on+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048."""
     variant, *settings = spec.split("+")
-    argv, env = stack.app_argv_env(variant, tools, "profile")
+    argv, env = pipeline.app_command(variant, tools, "profile")
     jvm_extra = [s for s in settings if s.startswith("-")]
     env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
     argv = with_jvm_flags(argv, jvm_extra)
     label = re.sub(r"[^A-Za-z0-9_.=-]+", "_", spec)
-    jfr = stack.logdir / f"{label}.jfr"
-    gclog = stack.logdir / f"{label}-gc.log"
+    jfr = pipeline.logdir / f"{label}.jfr"
+    gclog = pipeline.logdir / f"{label}-gc.log"
     argv = [argv[0], f"-Xlog:gc*:file={gclog}:uptime", *argv[1:]]
-    app = bench.Proc(f"app-profile-{variant}", argv, env, stack.logdir).start()
+    app = BenchProc(f"app-profile-{variant}", argv, env, pipeline.logdir).start()
     try:
-        bench.first_200(app, 60)
-        for path in bench.ENDPOINTS.values():
-            bench.run_wrk(path, 10, 16)
+        first_200(app, 60)
+        for path in ENDPOINTS.values():
+            run_wrk(path, 10, 16)
         # A minute at the measured rate before measuring: the JIT compiles what this load runs (the first
         # window after wrk still spent ~30 % of its CPU in C2), so the window shows the steady state.
-        bench.run_rate(tools, bench.ENDPOINTS["orders"], rate, 60, 16, 1)
-        p0 = bench.jvm_probe(tools, app.pid)  # attaches first: its own threads' start-up stays out
+        run_rate(tools, ENDPOINTS["orders"], rate, 60, 16, 1)
+        p0 = jvm_probe(tools, app.pid)  # attaches first: its own threads' start-up stays out
         t0 = thread_cpu(app.pid)
-        r = bench.run_rate(tools, bench.ENDPOINTS["orders"], rate, seconds, 16, 0)
-        t1, p1 = thread_cpu(app.pid), bench.jvm_probe(tools, app.pid)
+        r = run_rate(tools, ENDPOINTS["orders"], rate, seconds, 16, 0)
+        t1, p1 = thread_cpu(app.pid), jvm_probe(tools, app.pid)
         # Then a separate window under JFR (starting JFR compiles and samples: it stays out of the numbers).
-        jcmd = [str(bench.JAVA_HOME / "bin" / "jcmd"), str(app.pid)]
+        jcmd = [str(JAVA_HOME / "bin" / "jcmd"), str(app.pid)]
         subprocess.run([*jcmd, "JFR.start", "settings=profile", f"filename={jfr}", "name=window"],
                        capture_output=True, timeout=60)
-        bench.run_rate(tools, bench.ENDPOINTS["orders"], rate, seconds, 16, 0)
+        run_rate(tools, ENDPOINTS["orders"], rate, seconds, 16, 0)
         subprocess.run([*jcmd, "JFR.stop", "name=window"], capture_output=True, timeout=60)
         done = r["completed"] + r["warmup_completed"]
         per_thread = {n: t1.get(n, 0) - t0.get(n, 0) for n in t1}
-        by_role = bench.role_cpu(t0, t1)
+        by_role = role_cpu(t0, t1)
         return {"variant": spec, "requests": done, "p99_ms": (r.get("latency_ms") or {}).get("p99"),
                 "cpu_us_per_req": (p1["cpu_ns"] - p0["cpu_ns"]) / 1e3 / max(1, done),
                 "alloc_per_req": (p1["allocated_bytes"] - p0["allocated_bytes"]) / max(1, done),
@@ -75,27 +78,27 @@ def profile_variant(stack: bench.Stack, tools: Path, spec: str, rate: float, sec
         app.stop(grace=20)
 
 
-def memory_variant(stack: bench.Stack, tools: Path, spec: str, seconds: float) -> dict:
+def memory_variant(pipeline: Pipeline, tools: Path, spec: str, seconds: float) -> dict:
     """RSS at saturation (wrk, both endpoints, as the benchmark's saturation pass) and where it sits:
     Native Memory Tracking's committed memory per category (Java heap, class metadata, code, threads, GC,
     compiler arenas...), read right after the load."""
     variant, *settings = spec.split("+")
-    argv, env = stack.app_argv_env(variant, tools, "memory")
+    argv, env = pipeline.app_command(variant, tools, "memory")
     env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
     argv = with_jvm_flags(argv, ["-XX:NativeMemoryTracking=summary", *[s for s in settings if s.startswith("-")]])
-    app = bench.Proc(f"app-memory-{variant}", argv, env, stack.logdir).start()
+    app = BenchProc(f"app-memory-{variant}", argv, env, pipeline.logdir).start()
     try:
-        bench.first_200(app, 60)
-        with bench.RssSampler({"app": app.pid}) as rss:
-            for path in bench.ENDPOINTS.values():
-                bench.run_wrk(path, seconds, 16)
-        out = subprocess.run([str(bench.JAVA_HOME / "bin" / "jcmd"), str(app.pid), "VM.native_memory", "summary"],
+        first_200(app, 60)
+        with RssSampler({"app": app.pid}) as rss:
+            for path in ENDPOINTS.values():
+                run_wrk(path, seconds, 16)
+        out = subprocess.run([str(JAVA_HOME / "bin" / "jcmd"), str(app.pid), "VM.native_memory", "summary"],
                              capture_output=True, text=True, timeout=60).stdout
         committed = {m.group(1).strip(): int(m.group(2)) / 1024
                      for m in re.finditer(r"^-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB", out, re.M)}
         total = re.search(r"Total: reserved=\d+KB, committed=(\d+)KB", out)
         return {"variant": spec, "rss_max_mib": rss.max["app"] / 2**20,
-                "rss_end_mib": bench.proc_stat(app.pid)["rss"] / 2**20,
+                "rss_end_mib": proc_stat(app.pid)["rss"] / 2**20,
                 "nmt_committed_total_mib": int(total.group(1)) / 1024 if total else None,
                 "nmt_committed_mib": {k: round(v, 1) for k, v in sorted(committed.items(), key=lambda kv: -kv[1])}}
     finally:
@@ -116,32 +119,28 @@ def main() -> int:
     args.jfr, args.quiet = False, 6.0
     for attr in ("tools", "app_jar", "standins_jar", "collector_config", "agent_jar"):
         setattr(args, attr, Path(getattr(args, attr)))
-    task_def = shipped.load(bench.REPO / "task-definition.json")
-    bench.SHIPPED.update(app_env=shipped.tuning_env(task_def, "sample-app"),
-                         collector_env=shipped.tuning_env(task_def, "aws-otel-collector"))
-    if not args.java_opts.split():
-        args.java_opts = " ".join(shipped.app_jvm_flags(task_def))
-    logdir = bench.RESULTS / f"profile-{time.strftime('%Y%m%dT%H%M%S')}"
+    harness.live_progress(None, "bench/profile")
+    resolve_shipped(args)
+    logdir = RESULTS / f"profile-{time.strftime('%Y%m%dT%H%M%S')}"
     logdir.mkdir(parents=True, exist_ok=True)
-    stack = bench.Stack(args, logdir)
+    pipeline = Pipeline(args, logdir)
     results = []
     try:
-        stack.start()
-        bench.wait_for(lambda: True, 1, "stack")
-        time.sleep(bench.IDLE_WAIT_S)  # the collector's first ECS poll and metric batch
+        pipeline.start()
+        pipeline.wait_collector_settled()  # the collector's first ECS poll and metric batch
         for v in args.variants.split(","):
-            bench.log(f"profiling {v}: {args.rate:.0f} req/s /orders/{{id}} for {args.seconds:.0f} s (warm)")
+            say(f"profiling {v}: {args.rate:.0f} req/s /orders/{{id}} for {args.seconds:.0f} s (warm)")
             if args.memory:
-                results.append(memory_variant(stack, args.tools, v, args.seconds))
-                bench.log(json.dumps(results[-1]))
+                results.append(memory_variant(pipeline, args.tools, v, args.seconds))
+                say(json.dumps(results[-1]))
                 continue
-            results.append(profile_variant(stack, args.tools, v, args.rate, args.seconds))
+            results.append(profile_variant(pipeline, args.tools, v, args.rate, args.seconds))
             if v.split("+")[0] != "disabled":
-                bench.wait_spans_settled(quiet=6, timeout=60)
-            bench.log(json.dumps({k: results[-1][k] for k in ("variant", "cpu_us_per_req", "alloc_per_req",
+                wait_spans_settled(6, 60, f"{v}'s spans")
+            say(json.dumps({k: results[-1][k] for k in ("variant", "cpu_us_per_req", "alloc_per_req",
                                                                "role_us_per_req")}))
     finally:
-        stack.stop()
+        pipeline.stop()
     (logdir / "profile.json").write_text(json.dumps(results, indent=1))
     print(json.dumps(results, indent=1))
     return 0

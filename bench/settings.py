@@ -1,0 +1,52 @@
+"""What every part of the benchmark shares: paths, the JDK, the app's endpoints and ports, the variants, the phase
+lengths of a full and a smoke run, and the settings task-definition.json ships (resolved once by
+resolve_shipped()). Importing it also puts e2e/ on sys.path: the bench starts its stack with e2e/stack.py and
+runs its processes and HTTP calls through e2e/harness.py, as the test suites do.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import shipped
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results"
+sys.path.insert(0, str(REPO / "e2e"))   # harness.py, stack.py (and awsutil.py, which stack.py imports)
+
+JAVA_HOME = Path(os.environ.get("BENCH_JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"))
+JAVA = str(JAVA_HOME / "bin" / "java")
+APP_MAIN = "com.example.ecsotel.Main"
+VARIANTS = ("on", "shipped", "disabled", "agent")
+FIXED_RPS = 1000.0                       # the second latency rate: a modest load every variant carries
+ENDPOINTS = {"orders": "/orders/42", "root": "/"}
+APP = "http://127.0.0.1:8080"
+COLLECTOR_METRICS = "http://127.0.0.1:8888/metrics"
+IDLE_WAIT_S = 40   # > the ECS metrics receiver's 30 s first poll + the 5 s metrics batch
+
+# Phase lengths in seconds: (full, smoke). Every load phase is bounded by these.
+PROFILE = {
+    "full": dict(rounds=5, warmup=8, sat=10, rate=15, rate_warmup=2, wrk_conns=16, rate_conns=16,
+                 sustainable_rps=1000, sustainable_s=10, background_s=10, sustainable_warmup=30),
+    "smoke": dict(rounds=1, warmup=1, sat=2, rate=2, rate_warmup=0.5, wrk_conns=8, rate_conns=8,
+                  sustainable_rps=200, sustainable_s=2, background_s=1, sustainable_warmup=1),
+}
+
+SHIPPED: dict = {}  # filled by resolve_shipped(): what task-definition.json ships, resolved for this host
+LIMITS: dict = {}   # filled by resolve_shipped(): each container's memory limit in bytes
+
+
+def resolve_shipped(args) -> None:
+    """Fills SHIPPED and LIMITS from task-definition.json; args.java_opts becomes the app container's JVM flags
+    unless given (BENCH_JAVA_OPTS / --java-opts)."""
+    task_def = shipped.load(REPO / "task-definition.json")
+    LIMITS.update(app=shipped.memory_mib(task_def, "sample-app") * 2**20,
+                  collector=shipped.memory_mib(task_def, "aws-otel-collector") * 2**20)
+    SHIPPED.update(task_def=task_def, app_env=shipped.tuning_env(task_def, "sample-app"),
+                   collector_env=shipped.tuning_env(task_def, "aws-otel-collector"),
+                   jvm_flags_overridden=bool(args.java_opts.split()))
+    if not SHIPPED["jvm_flags_overridden"]:
+        args.java_opts = " ".join(shipped.app_jvm_flags(task_def))
