@@ -6,15 +6,17 @@
 #   bench/run.sh            full run: 5 interleaved rounds (~20 min on 2 cores)
 #   bench/run.sh --smoke    a few seconds of load per variant, 1 round (CI: checks the pipeline runs)
 #   bench/run.sh --rounds 7 more rounds
+#   bench/run.sh --profile [--variants on,disabled]   per-thread CPU of warm app JVMs instead (profile.py)
 #
 # Environment: BENCH_JAVA_HOME (JDK >= 21, default Temurin 25), BENCH_JAVA_OPTS (app JVM flags, default
 # those of task-definition.json's app container), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
 # BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
 # BENCH_EXTRA_ENV_ON / _AGENT / _DISABLED="K=V K=V" (extra app env for one variant: before/after tests),
-# BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments), BENCH_COLLECTOR_NICE=n (run the
-# collector at a lower CPU priority, for experiments).
+# BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments).
 # It installs what it needs (wrk and Prometheus from Debian, the agent jar from Maven Central, a
-# Python venv with matplotlib) and builds missing artifacts (app jar, stand-ins jar, collector).
+# Python venv with matplotlib and e2e/'s pytest stack helpers) and builds missing artifacts (app jar,
+# stand-ins jar, collector), each saying what it does and, every 15 s, that it is still at it; bench.py
+# then says each step (stack start, span calibration, "[k/N] round r: variant: pass", drains).
 # It refuses to start when a port it needs is busy (e.g. the e2e suite is running).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,6 +26,7 @@ JAVA_HOME_BENCH=${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 AGENT_VERSION=2.33.1   # io.opentelemetry.javaagent:opentelemetry-javaagent on Maven Central
 export AWS_EC2_METADATA_DISABLED=true
 log() { echo "[bench/run] $*" >&2; }
+. "$REPO/e2e/lib.sh"   # with_progress, install_prometheus, ensure_venv (shared with the test suites)
 
 # BENCH_NETNS=1: run the whole benchmark in a private network namespace (its own loopback), so it
 # neither collides with nor disturbs a stack on the host's loopback (e2e suite) that uses the same ports.
@@ -36,38 +39,36 @@ fi
 mkdir -p "$CACHE"
 
 # --- tools from Debian -----------------------------------------------------------------------------
-need_apt=()
-command -v wrk >/dev/null || need_apt+=(wrk)
-PROMETHEUS=${BENCH_PROMETHEUS:-$(command -v prometheus || true)}
-[[ -n $PROMETHEUS ]] || need_apt+=(prometheus)
-if ((${#need_apt[@]})); then
-  log "installing ${need_apt[*]} from Debian"
+install_wrk() {
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
-  PROMETHEUS=${BENCH_PROMETHEUS:-$(command -v prometheus)}
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >&2
+}
+if ! command -v wrk >/dev/null; then
+  log "installing Debian package wrk"
+  with_progress "installing wrk" install_wrk
 fi
+if [[ -z ${BENCH_PROMETHEUS:-} ]] && ! command -v prometheus >/dev/null; then
+  with_progress "installing Prometheus" install_prometheus
+fi
+PROMETHEUS=${BENCH_PROMETHEUS:-$(command -v prometheus)}
 
 # --- the OpenTelemetry Java agent (Maven Central, via Maven) ---------------------------------------
 AGENT_JAR=$CACHE/agent/opentelemetry-javaagent-$AGENT_VERSION.jar
 if [[ ! -s $AGENT_JAR ]]; then
   log "fetching opentelemetry-javaagent $AGENT_VERSION from Maven Central"
   mkdir -p "$CACHE/agent"
-  mvn -B -q -ntp dependency:copy -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:$AGENT_VERSION \
+  with_progress "fetching opentelemetry-javaagent $AGENT_VERSION" \
+    mvn -B -q -ntp dependency:copy -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:$AGENT_VERSION \
     -DoutputDirectory="$CACHE/agent" -Dmdep.overWriteReleases=true >&2
 fi
 
-# --- Python venv with matplotlib (for the PNG) -------------------------------------------------------
-VENV=$CACHE/venv-bench-$(sha256sum "$HERE/requirements.txt" | cut -c1-12)
-if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
-  log "creating $VENV"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$HERE/requirements.txt" >&2
-fi
+# --- Python venv: matplotlib (the PNG), pytest and botocore (e2e/stack.py, which starts the stack) ----
+ensure_venv bench "$HERE/requirements.txt"   # sets VENV
 
 # --- the bench's own Java tools (loader, JVM probe, agent launcher), compiled once per source hash ----
 TOOLS=$CACHE/bench-tools-$(cat "$HERE"/java/*.java | sha256sum | cut -c1-12)
 if [[ ! -f $TOOLS/RateLoader.class ]]; then
+  log "compiling the bench's Java tools (bench/java) into $TOOLS"
   mkdir -p "$TOOLS.tmp"
   "$JAVA_HOME_BENCH/bin/javac" -d "$TOOLS.tmp" "$HERE"/java/*.java
   rm -rf "$TOOLS" && mv "$TOOLS.tmp" "$TOOLS"
@@ -77,12 +78,14 @@ fi
 APP_JAR=${BENCH_APP_JAR:-$REPO/target/sample-app.jar}
 STANDINS_JAR=${BENCH_STANDINS_JAR:-$REPO/standins/target/aws-standins.jar}
 if [[ ! -s $APP_JAR ]]; then
-  log "building the app jar"; (cd "$REPO" && mvn -B -q -ntp -DskipTests package >&2)
+  log "building the app jar ($APP_JAR)"
+  with_progress "building the app jar" mvn -B -q -ntp -DskipTests -f "$REPO/pom.xml" package >&2
 fi
 if [[ ! -s $STANDINS_JAR ]]; then
-  log "building the stand-ins jar"; (cd "$REPO" && mvn -B -q -ntp -DskipTests -f standins/pom.xml package >&2)
+  log "building the stand-ins jar ($STANDINS_JAR)"
+  with_progress "building the stand-ins jar" mvn -B -q -ntp -DskipTests -f "$REPO/standins/pom.xml" package >&2
 fi
-COLLECTOR_BIN=${BENCH_COLLECTOR_BIN:-$("$REPO/collector/build.sh" | tail -1)}
+COLLECTOR_BIN=${BENCH_COLLECTOR_BIN:-$("$REPO/collector/build.sh" | tail -1)}   # says its steps; a cache hit is instant
 CONFIG=$REPO/otel-collector-config.yaml
 for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR"; do
   [[ -s $f ]] || { log "missing $f"; exit 2; }
@@ -91,8 +94,11 @@ done
 # App JVM flags and collector GOGC/GOMEMLIMIT: bench/shipped.py reads them from task-definition.json
 # (BENCH_JAVA_OPTS / BENCH_COLLECTOR_ENV override).
 
+ENTRY=bench.py
+if [[ ${1:-} == --profile ]]; then ENTRY=profile.py; shift; fi
+
 # bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
-"$VENV/bin/python" "$HERE/bench.py" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
+"$VENV/bin/python" "$HERE/$ENTRY" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
   --collector-bin "$COLLECTOR_BIN" --collector-config "$CONFIG" --agent-jar "$AGENT_JAR" \
   --prometheus "$PROMETHEUS" --java-opts "${BENCH_JAVA_OPTS:-}" "$@" &
 child=$!

@@ -1,6 +1,6 @@
 # Sourced (after `set -euo pipefail`, REPO and log()) by the scripts that prepare a suite (e2e/run.sh,
-# reliability/run.sh, collector/test/run.sh and guard.sh, monitoring/test.sh, compose/test.sh) and by
-# collector/build.sh: what they need before pytest starts (installs, builds, venvs, progress lines). Each
+# reliability/run.sh, collector/test/run.sh and guard.sh, monitoring/test.sh, compose/test.sh, bench/run.sh)
+# and by collector/build.sh: what they need before pytest starts (installs, builds, venvs, progress lines). Each
 # function is called explicitly.
 
 CACHE_ROOT=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}
