@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import get, get_json, http, interrupt_on_sigterm, wait_until  # noqa: F401
+from harness import get, get_json, http, interrupt_on_sigterm, live_progress, wait_until  # noqa: F401
 from stack import (AMP, BACKEND_PORTS, ECS_META, PROM, REPO, S3, SAMPLE_ALL_RULES, SHIPPED_CONFIG,  # noqa: F401
                    XRAY, ZIPKIN, Stack, artifact, base_env, busy_ports, promql, put_sampling_rules, report_logs,
                    sampling_rule_polls, suite_artifacts, xray_documents, xray_stats)
@@ -82,6 +82,7 @@ def stack():
 
 def pytest_configure(config):
     interrupt_on_sigterm()
+    live_progress(config, "e2e")   # long waits (stack start, data arriving) say they are still waiting
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -31,7 +31,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "e2e"))
 
 import stack as _stack  # noqa: E402  (e2e/stack.py: starts the stack, shared with e2e/conftest.py)
-from harness import Proc, get, get_json, http, wait_until  # noqa: E402,F401
+from harness import Proc, get, get_json, http, interrupt_on_sigterm, live_progress, wait_until  # noqa: E402,F401
 from stack import (AMP, BACKEND_PORTS, COLLECTOR_HEALTH, ECS_META, PROM, S3, SHIPPED_CONFIG,  # noqa: E402,F401
                    XRAY, busy_ports, collector_env, promql, report_logs, suite_artifacts, xray_stats)
 
@@ -156,6 +156,11 @@ def stack():
         order = [n for n in st.procs if n not in ("collector", "standins", "prometheus")]
         order += [n for n in ("collector", "standins", "prometheus") if n in st.procs]
         st.stop(order, "reliability")
+
+
+def pytest_configure(config):
+    interrupt_on_sigterm()          # SIGTERM (CI timeout) still runs the fixtures' teardown
+    live_progress(config, "reliability")   # long waits (stack start, outages, drains) say they are still waiting
 
 
 @pytest.hookimpl(tryfirst=True)
