@@ -7,13 +7,20 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import COLLECTOR_PORTS, HEALTH, get
+from conftest import COLLECTOR_PORTS, CONFIG, HEALTH, REPO, get
 from harness import listening_sockets
 
 
 def proc_file(collector, name: str) -> str:
     return Path(f"/proc/{collector.popen.pid}/{name}").read_text()
+
+
+def task_definition_collector() -> dict:
+    """The aws-otel-collector container of task-definition.json."""
+    task = json.loads((REPO / "task-definition.json").read_text())
+    return next(c for c in task["containerDefinitions"] if c["name"] == "aws-otel-collector")
 
 
 def test_recording_fakes_start(fakes):
@@ -51,17 +58,20 @@ def test_collector_root_file_system_is_read_only(collector):
     assert any(re.match(r"^ro(,|$)", o) for o in root_options), root_options
 
 
-def test_collector_has_the_task_memory_limit_and_memory_limiter_takes_80_percent_of_it(collector):
-    # The task definition's memory for the container (320 MiB); memory_limiter's limit_percentage 80 of it.
-    task_def = json.loads((Path(__file__).resolve().parents[2] / "task-definition.json").read_text())
-    mib = next(c["memory"] for c in task_def["containerDefinitions"] if c["name"] == "aws-otel-collector")
+def test_collector_has_the_task_memory_limit_and_memory_limiter_sizes_itself_from_it(collector):
+    # The task definition's memory for the container; memory_limiter takes its limit_percentage of it.
+    mib = task_definition_collector()["memory"]
+    percent = yaml.safe_load(CONFIG.read_text())["processors"]["memory_limiter"]["limit_percentage"]
     log = collector.log.read_text()
-    assert f'"total_memory_mib": {mib},' in log and f'"limit_mib": {mib * 80 // 100},' in log, log[-3000:]
+    assert f'"total_memory_mib": {mib},' in log and f'"limit_mib": {mib * percent // 100},' in log, \
+        (mib, percent, [line for line in log.splitlines() if "memory" in line.lower()])
 
 
 def test_collector_has_the_task_definition_GOGC_and_GOMEMLIMIT(collector):
+    wanted = {f"{e['name']}={e['value']}" for e in task_definition_collector()["environment"]
+              if e["name"] in ("GOGC", "GOMEMLIMIT")}
     environ = proc_file(collector, "environ").split("\0")
-    assert "GOGC=400" in environ and "GOMEMLIMIT=100MiB" in environ, [e for e in environ if e.startswith("GO")]
+    assert len(wanted) == 2 and wanted <= set(environ), (wanted, [e for e in environ if e.startswith("GO")])
 
 
 def test_collector_gets_its_config_through_AOT_CONFIG_CONTENT_only(collector):
