@@ -38,7 +38,7 @@ def proc_stat(pid: int) -> dict:
 
 # Thread name (as /proc shows it, 15 characters) -> role. First match wins.
 THREAD_ROLES = [
-    ("http", re.compile(r"^(HTTP-Dispatcher|ForkJoinPool|VirtualThread|pool-#-thread)")),
+    ("http", re.compile(r"^(HTTP-Dispatcher|ForkJoinPool|VirtualThread|pool-\d+-thread)")),
     ("span-processor", re.compile(r"BatchSpanProces")),
     ("exporter", re.compile(r"(?i)okhttp|okio")),
     ("jit", re.compile(r"^C[12] CompilerThre")),
@@ -51,8 +51,9 @@ def thread_role(name: str) -> str:
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds per thread name, threads of one pool summed (digits folded: pool-3-thread-17 ->
-    pool-#-thread-#), from /proc/<pid>/task/*/stat. Threads that ended are missing: diff two reads."""
+    """CPU seconds per thread name, threads of one pool summed (trailing digits folded: pool-3-thread-17 ->
+    pool-3-thread-#, while "C2 CompilerThre" keeps its name and role), from /proc/<pid>/task/*/stat.
+    Threads that ended are missing: diff two reads."""
     ticks = os.sysconf("SC_CLK_TCK")
     out: dict[str, float] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -61,7 +62,7 @@ def thread_cpu(pid: int) -> dict[str, float]:
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the thread ended between listing and reading
-        name = re.sub(r"\d+", "#", name)
+        name = re.sub(r"\d+$", "#", name)   # pool-3-thread-17 -> pool-3-thread-#; "C2 CompilerThre" stays
         out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return out
 
