@@ -108,7 +108,7 @@ def run_rounds(pipeline: Pipeline, args, prof: dict, wanted: list[str]) -> list[
             step += 1
             say(f"[{step}/{total}] round {rnd}: {v}: latency")
             r = run_variant(pipeline, args.tools, v, prof, rates, f"r{rnd}")
-            for key in ("sat", "app_rss_sat_max", "collector_rss_sat_max", "overload"):
+            for key in ("sat", "app_rss_sat_max", "collector_rss_sat_max", "healthcheck_rss_max", "overload"):
                 r[key] = sat[v][key]
             r["first_200_s_sat_pass"] = sat[v]["first_200_s"]
             r["rates"] = rates
