@@ -35,24 +35,28 @@ def with_jvm_flags(argv: list[str], flags: list[str]) -> list[str]:
     return [*argv[:i], *flags, *argv[i:]]
 
 
-def profile_variant(pipeline: Pipeline, tools: Path, spec: str, rate: float, seconds: float) -> dict:
-    """spec: a bench variant, optionally with app settings for an A/B: on+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048."""
+def start_app(pipeline: Pipeline, tools: Path, spec: str, tag: str, flags: list[str]) -> BenchProc:
+    """The app for `spec` (a bench variant, optionally with A/B settings after +: `+K=V` an app variable,
+    `+-flag` a JVM flag, e.g. on+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048+-Xmx352m), with `flags` added."""
     variant, *settings = spec.split("+")
-    argv, env = pipeline.app_command(variant, tools, "profile")
-    jvm_extra = [s for s in settings if s.startswith("-")]
+    argv, env = pipeline.app_command(variant, tools, tag)
     env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
-    argv = with_jvm_flags(argv, jvm_extra)
+    argv = with_jvm_flags(argv, [*flags, *[s for s in settings if s.startswith("-")]])
+    return BenchProc(f"app-{tag}-{variant}", argv, env, pipeline.logdir).start()
+
+
+def profile_variant(pipeline: Pipeline, tools: Path, spec: str, rate: float, seconds: float) -> dict:
+    """Per-thread CPU over a measured window of a warm JVM, then a JFR recording and the GC log."""
     label = re.sub(r"[^A-Za-z0-9_.=-]+", "_", spec)
     jfr = pipeline.logdir / f"{label}.jfr"
     gclog = pipeline.logdir / f"{label}-gc.log"
-    argv = [argv[0], f"-Xlog:gc*:file={gclog}:uptime", *argv[1:]]
-    app = BenchProc(f"app-profile-{variant}", argv, env, pipeline.logdir).start()
+    app = start_app(pipeline, tools, spec, "profile", [f"-Xlog:gc*:file={gclog}:uptime"])
     try:
         first_200(app, 60)
         for path in ENDPOINTS.values():
             run_wrk(path, 10, 16)
         # A minute at the measured rate before measuring: the JIT compiles what this load runs (the first
-        # window after wrk still spent ~30 % of its CPU in C2), so the window shows the steady state.
+        # window after wrk still spent about a quarter of its CPU in C2), so the window shows the steady state.
         run_rate(tools, ENDPOINTS["orders"], rate, 60, 16, 1)
         p0 = jvm_probe(tools, app.pid)  # attaches first: its own threads' start-up stays out
         t0 = thread_cpu(app.pid)
@@ -82,11 +86,7 @@ def memory_variant(pipeline: Pipeline, tools: Path, spec: str, seconds: float) -
     """RSS at saturation (wrk, both endpoints, as the benchmark's saturation pass) and where it sits:
     Native Memory Tracking's committed memory per category (Java heap, class metadata, code, threads, GC,
     compiler arenas...), read right after the load."""
-    variant, *settings = spec.split("+")
-    argv, env = pipeline.app_command(variant, tools, "memory")
-    env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
-    argv = with_jvm_flags(argv, ["-XX:NativeMemoryTracking=summary", *[s for s in settings if s.startswith("-")]])
-    app = BenchProc(f"app-memory-{variant}", argv, env, pipeline.logdir).start()
+    app = start_app(pipeline, tools, spec, "memory", ["-XX:NativeMemoryTracking=summary"])
     try:
         first_200(app, 60)
         with RssSampler({"app": app.pid}) as rss:
