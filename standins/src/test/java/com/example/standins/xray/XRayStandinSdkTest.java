@@ -144,6 +144,22 @@ class XRayStandinSdkTest {
     assertThat(shared.samplingTargetDocuments().get(0).reservoirQuota()).isEqualTo(2);
   }
 
+  /**
+   * The API reference marks SamplingStatisticsDocuments "Required: Yes" with no minimum length. The
+   * OpenTelemetry Java X-Ray sampler (Jackson NON_EMPTY) sends {@code {}} when it polls with nothing to
+   * report; it then retries after its default 10 s, so the 400 costs it one poll, never a sampling decision.
+   */
+  @Test
+  void samplingTargetsNeedTheStatisticsMemberButAcceptAnEmptyList() {
+    assertThatThrownBy(() -> xray.getSamplingTargets(r -> {}))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("SamplingStatisticsDocuments is required");
+
+    GetSamplingTargetsResponse empty = xray.getSamplingTargets(r -> r.samplingStatisticsDocuments(List.of()));
+    assertThat(empty.samplingTargetDocuments()).isEmpty();
+    assertThat(empty.unprocessedStatistics()).isEmpty();
+  }
+
   private static SamplingStatisticsDocument stats(String rule, String client, Instant at) {
     return SamplingStatisticsDocument.builder().ruleName(rule).clientID(client).timestamp(at)
         .requestCount(10).sampledCount(1).borrowCount(0).build();
