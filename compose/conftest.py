@@ -3,10 +3,8 @@ real Dockerfiles on local base images (no registry is reachable: compose/base-im
 with compose/docker-compose.test.yml, and the tests check what a user of `docker compose up` and compose/traffic.sh
 would see, through the stand-ins' admin API and Prometheus' HTTP API.
 
-Network: the test overlay gives the task's network namespace NO network (network_mode: none), only its loopback.
-The tests enter that namespace and never address it from outside: HTTP runs on a worker thread that joined it
-(setns(2), as nsenter does; TaskNamespace), commands run through nsenter. harness.http refuses anything but
-127.0.0.1, so nothing here can reach a bridge address or any other one.
+The Docker handles (ComposeStack, TaskNamespace) are compose/dockertask.py; what the tests look for in the
+stack's output, compose/evidence.py.
 
 Every fixture that starts something stops it whatever happens (a failure, Ctrl-C, SIGTERM): `docker compose down`
 for each stack, and the dockerd this session started; KEEP_STACK=1 leaves both running for a look. Each container's
@@ -18,48 +16,34 @@ Process and HTTP plumbing is e2e/harness.py, the stand-ins' read API e2e/stack.p
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(REPO / "e2e"))
+# dockertask first: it puts e2e/ (harness, stack) on the import path.
+from dockertask import (BUILD_ENV, HERE, KEEP_STACK, REPO, ComposeStack, Task, TaskNamespace, compose_env, docker,
+                        docker_answers)
+from evidence import (ECS_MEMORY, EXPECTED_STATUS, ROUTE_HISTOGRAM, both_services, peer_fault_500,
+                      routes_of_both_services, s3_list_buckets, trace_across_both_services, zipkin_trace_of_both_and_s3)
+from harness import (Proc, get_json, http, interrupt_on_sigterm, live_progress, port_in_use, report_logs, run_step,
+                     say, tail, wait_until)
+from stack import SAMPLE_ALL_RULES, ZIPKIN, put_sampling_rules, sampling_rule_polls, xray_documents
 
-from harness import (Proc, Reply, clean_env, get, get_json, http, interrupt_on_sigterm, live_progress,  # noqa: E402
-                     port_in_use, report_logs, run_step, say, tail, wait_until)
-from stack import (AMP, PROM, S3, SAMPLE_ALL_RULES, XRAY, ZIPKIN, promql, put_sampling_rules,  # noqa: E402,F401
-                   sampling_rule_polls, xray_documents, xray_stats)
-
-KEEP_STACK = os.environ.get("KEEP_STACK") == "1"
 TAG = "test"
 PROJECT = f"ecsotelci{os.getpid()}"
 TEST_FILES = ["-f", "docker-compose.yml", "-f", "compose/docker-compose.test.yml"]
-HEALTH_CHECKED = ("aws-standins", "aws-otel-collector", "sample-app", "sample-app-peer")
-SERVICES = (*HEALTH_CHECKED, "prometheus", "zipkin")
-APP_A = "http://127.0.0.1:8080"   # sample-app
-APP_B = "http://127.0.0.1:8081"   # sample-app-peer
 AWSPROXY = "http://127.0.0.1:2000"   # the collector's X-Ray sampling proxy
 
 # What the session sets up, in order (a run of some tests only sets up what they need).
 SETUP = ("docker daemon", "base images (compose/base-images.sh)", "app image", "stand-ins image", "Zipkin image",
          "collector image", "test stack: compose up", "quick-start stack: compose up")
-
-# Builds and docker/compose calls get the caller's environment (a Go proxy, DOCKER_HOST, LOCAL_JDK_DIR...); the
-# stacks only what compose/docker-compose.test.yml and the image variables say (nothing leaks into interpolation).
-BUILD_ENV = {**os.environ, "AWS_EC2_METADATA_DISABLED": "true"}
 DOCKER_STEP = r"^Step \d+/\d+ : |^#\d+ \[[^]]*\d+/\d+\] "   # docker build's step lines (legacy builder, BuildKit)
 
 _LOGDIR: Path | None = None
@@ -84,182 +68,6 @@ def settle(probe, timeout: float, what: str, interval: float = 2.0) -> bool:
     except AssertionError:
         say(f"gave up waiting for {what} after {timeout:.0f}s; the tests say what is missing")
         return False
-
-
-def docker(*args: str, timeout: float = 120) -> str:
-    """`docker ARGS` (stdout); a failure is an AssertionError with docker's message."""
-    done = subprocess.run(["docker", *args], env=BUILD_ENV, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, f"docker {shlex.join(args)}: exit code {done.returncode}: {done.stderr[-2000:]}"
-    return done.stdout
-
-
-def docker_answers() -> bool:
-    return subprocess.run(["docker", "info"], env=BUILD_ENV, capture_output=True, timeout=30).returncode == 0
-
-
-def compose_env(**extra: str) -> dict[str, str]:
-    """A stack's environment: clean (harness.clean_env), the Docker client's settings, and `extra`."""
-    env = clean_env()
-    env.update({k: v for k, v in os.environ.items() if k.startswith("DOCKER_")})
-    env.update(extra)
-    return env
-
-
-def proc_status(pid: int, key: str) -> list[str]:
-    """The fields of a /proc/PID/status line ("Uid", "CapEff", ...)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return line.split()[1:]
-    raise AssertionError(f"no {key} in /proc/{pid}/status")
-
-
-def cmdline(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")[:-1]
-
-
-# --- the stacks ----------------------------------------------------------------------------------------------
-
-@dataclass
-class ComposeStack:
-    """One `docker compose -p PROJECT` stack of this session. down() is idempotent; finish() saves every
-    container's log into the log directory, then takes the stack down (unless KEEP_STACK=1)."""
-    words: list[str]       # "docker compose" or "docker-compose"
-    files: list[str]
-    project: str
-    env: dict[str, str]
-    logdir: Path
-    log_prefix: str = ""
-    started: bool = False
-    _ids: dict[str, str] = field(default_factory=dict)
-
-    def command(self, *args: str) -> list[str]:
-        return [*self.words, *self.files, "-p", self.project, *args]
-
-    def shown(self, *args: str) -> str:
-        return shlex.join(self.command(*args))
-
-    def up(self) -> None:
-        self.started = True   # first: a half-started stack is taken down too
-        log = self.logdir / f"{self.log_prefix}compose-up.log"
-        rc = run_step(self.command("up", "-d", "--no-build"), f"compose up -p {self.project}", log, env=self.env,
-                      cwd=REPO, echo=r"(\.\.\. done|Started|Healthy)$")
-        assert rc == 0, f"{self.shown('up', '-d', '--no-build')} failed (exit code {rc}):\n{tail(log, 30)}"
-
-    def container(self, service: str) -> str:
-        if service not in self._ids:
-            done = subprocess.run(self.command("ps", "-q", service), cwd=REPO, env=self.env, capture_output=True,
-                                  text=True, timeout=60)
-            cid = done.stdout.strip()
-            assert done.returncode == 0 and cid, f"no container for {service}: {done.stderr[-500:]}"
-            self._ids[service] = cid
-        return self._ids[service]
-
-    def health(self, service: str) -> str:
-        """The container's health ("healthy", "starting", ...), or its state when it has no health check."""
-        try:
-            return docker("inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}"
-                          "{{end}}", self.container(service), timeout=30).strip()
-        except AssertionError as e:
-            return f"<{e}>"
-
-    def unhealthy(self) -> list[str]:
-        """The health-checked services that are not healthy, as "service=state"."""
-        states = {s: self.health(s) for s in HEALTH_CHECKED}
-        return [f"{s}={state}" for s, state in states.items() if state != "healthy"]
-
-    def pid(self, service: str) -> int:
-        pid = int(docker("inspect", "-f", "{{.State.Pid}}", self.container(service)).strip())
-        assert pid > 0, f"{service} is not running"
-        return pid
-
-    def inspect(self, service: str, template: str) -> str:
-        return docker("inspect", "-f", template, self.container(service)).strip()
-
-    def save_logs(self) -> None:
-        for service in SERVICES:
-            with open(self.logdir / f"{self.log_prefix}{service}.log", "wb") as out:
-                subprocess.run(self.command("logs", "--no-color", service), cwd=REPO, env=self.env, stdout=out,
-                               stderr=subprocess.STDOUT, timeout=120)
-
-    def down(self) -> None:
-        if self.started:
-            say(f"taking the stack down: {self.shown('down')}")
-            done = subprocess.run(self.command("down", "-v", "--remove-orphans", "--timeout", "10"), cwd=REPO,
-                                  env=self.env, capture_output=True, text=True, timeout=300)
-            if done.returncode != 0:
-                say(f"compose down failed (exit code {done.returncode}): {done.stderr[-1000:]}")
-            self.started = False
-            self._ids.clear()
-
-    def finish(self, keep: bool = KEEP_STACK) -> None:
-        if not self.started:
-            return
-        try:
-            self.save_logs()
-        except (OSError, subprocess.SubprocessError) as e:
-            say(f"could not save the containers' logs: {e}")
-        if keep:
-            # docker-compose.yml alone names every service (the test overlay only changes them, and needs variables).
-            say(f"KEEP_STACK=1: stack left running; stop it with: cd {REPO} && "
-                f"{shlex.join([*self.words, '-f', 'docker-compose.yml', '-p', self.project, 'down', '-v'])}")
-        else:
-            self.down()
-
-
-_libc = ctypes.CDLL("libc.so.6", use_errno=True)
-CLONE_NEWNET = 0x40000000
-
-
-class TaskNamespace:
-    """The task's network namespace, entered, never addressed from outside. `call(fn, ...)` runs fn (an HTTP read
-    of harness or stack) on a worker thread that joined the namespace with setns(2), so its 127.0.0.1 is the
-    task's loopback; `run(argv)` runs a command in it through nsenter."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.netns = os.readlink(f"/proc/{pid}/ns/net")
-        self._error: OSError | None = None
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="task-netns", initializer=self._enter)
-        joined = self.call(os.readlink, "/proc/thread-self/ns/net")
-        assert joined == self.netns, f"the worker thread is in {joined}, not the task's {self.netns}: {self._error}"
-
-    def _enter(self) -> None:
-        fd = os.open(f"/proc/{self.pid}/ns/net", os.O_RDONLY)
-        try:
-            if _libc.setns(fd, CLONE_NEWNET) != 0:
-                self._error = OSError(ctypes.get_errno(), "setns into the task's network namespace")
-        finally:
-            os.close(fd)
-
-    def call(self, fn, *args, **kwargs):
-        return self._pool.submit(fn, *args, **kwargs).result(timeout=180)
-
-    def get(self, url: str, **kwargs) -> Reply:
-        return self.call(get, url, **kwargs)
-
-    def run(self, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
-        return subprocess.run(["nsenter", "-t", str(self.pid), "-n", *argv], env=clean_env(), capture_output=True,
-                              text=True, timeout=timeout)
-
-    def interfaces(self) -> list[str]:
-        """The network interfaces of the namespace (/proc/PID/net/dev is the view of PID's namespace)."""
-        lines = Path(f"/proc/{self.pid}/net/dev").read_text().splitlines()[2:]
-        return sorted(line.split(":")[0].strip() for line in lines)
-
-    def labels(self, query: str) -> list[dict]:
-        """The label sets of a PromQL query's result, from the task's Prometheus."""
-        return [m["metric"] for m in self.call(promql, query)]
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-
-
-@dataclass
-class Task:
-    """The running test stack: the compose project and its task's network namespace."""
-    compose: ComposeStack
-    ns: TaskNamespace | None   # None for the quick start, reached through the host's loopback
-    healthy_after: float | None   # seconds from `compose up` until every health check passed (None: never)
 
 
 # --- session fixtures: set-up ------------------------------------------------------------------------------
@@ -457,16 +265,6 @@ def sampled_all(task: Task, deployed_rules) -> int:
     return task.ns.call(sampling_rule_polls) - before
 
 
-# Every endpoint of both instances and the status it must answer: the peer fails every order (ORDERS_ERROR_RATE=1
-# in the test overlay), so a real 5xx reaches X-Ray as a fault.
-EXPECTED_STATUS = {
-    f"{APP_A}/": 200, f"{APP_A}/health": 200, f"{APP_A}/outgoing-http-call": 200, f"{APP_A}/aws-sdk-call": 200,
-    f"{APP_A}/outgoing-sampleapp": 200, f"{APP_A}/orders/7": 200, f"{APP_A}/orders/0": 404,
-    f"{APP_A}/orders/not-a-number": 400,
-    f"{APP_B}/": 200, f"{APP_B}/outgoing-sampleapp": 200, f"{APP_B}/aws-sdk-call": 200, f"{APP_B}/orders/7": 500,
-}
-
-
 @pytest.fixture(scope="session")
 def endpoint_statuses(task: Task, sampled_all) -> dict[str, int]:
     """Each endpoint called once (after every request is sampled): URL -> status (0: no answer)."""
@@ -486,45 +284,6 @@ def traffic(task: Task, endpoint_statuses) -> subprocess.CompletedProcess:
                        timeout=120)
 
 
-# --- what reached X-Ray and Zipkin ------------------------------------------------------------------------------
-
-def segments(docs: list[dict]) -> list[dict]:
-    """The (top-level) segments among the documents the X-Ray stand-in accepted."""
-    return [d for d in docs if d.get("type") != "subsegment"]
-
-
-def walk(doc: dict):
-    yield doc
-    for sub in doc.get("subsegments") or []:
-        yield from walk(sub)
-
-
-def both_services(docs: list[dict]) -> bool:
-    return {"sample-app", "sample-app-peer"} <= {s.get("name") for s in segments(docs)}
-
-
-def trace_across_both_services(docs: list[dict]) -> bool:
-    by_trace: dict[str, set] = {}
-    for s in segments(docs):
-        by_trace.setdefault(s.get("trace_id"), set()).add(s.get("name"))
-    return any({"sample-app", "sample-app-peer"} <= names for names in by_trace.values())
-
-
-def s3_list_buckets(docs: list[dict]) -> bool:
-    return any(s.get("namespace") == "aws" and (s.get("aws") or {}).get("operation") == "ListBuckets"
-               for d in docs for s in walk(d))
-
-
-def peer_fault_500(docs: list[dict]) -> bool:
-    return any(s.get("name") == "sample-app-peer" and s.get("fault")
-               and ((s.get("http") or {}).get("response") or {}).get("status") == 500 for s in segments(docs))
-
-
-def ecs_origin(docs: list[dict]) -> bool:
-    return any(s.get("name") == "sample-app" and str(s.get("origin", "")).startswith("AWS::ECS")
-               and "ecs" in (s.get("aws") or {}) for s in segments(docs))
-
-
 @pytest.fixture(scope="session")
 def xray_docs(task: Task, traffic) -> list[dict]:
     """The documents the X-Ray stand-in holds once the traffic's traces are there (bounded: 60 s)."""
@@ -535,15 +294,6 @@ def xray_docs(task: Task, traffic) -> list[dict]:
     return task.ns.call(xray_documents)
 
 
-def zipkin_trace_of_both_and_s3(traces: list[list[dict]]) -> bool:
-    def service(span):
-        return (span.get("localEndpoint") or {}).get("serviceName")
-    both = any({"sample-app", "sample-app-peer"} <= {service(s) for s in t} for t in traces)
-    s3 = any((s.get("remoteEndpoint") or {}).get("serviceName") == "s3" and s.get("kind") == "CLIENT"
-             for t in traces for s in t)
-    return both and s3
-
-
 @pytest.fixture(scope="session")
 def zipkin_traces(task: Task, xray_docs) -> list[list[dict]]:
     """sample-app's traces in Zipkin (fed by the X-Ray stand-in), once one spans both services and S3 (bounded)."""
@@ -551,17 +301,6 @@ def zipkin_traces(task: Task, xray_docs) -> list[list[dict]]:
     settle(lambda: zipkin_trace_of_both_and_s3(task.ns.call(get_json, url)), 60,
            "a Zipkin trace of both services and the S3 call")
     return task.ns.call(get_json, url)
-
-
-# --- what reached Prometheus (behind the AMP stand-in) -----------------------------------------------------------
-
-ROUTE_HISTOGRAM = "sum by (job, http_route) (http_server_request_duration_seconds_count)"
-ECS_MEMORY = '{__name__=~"ecs_task_memory_utilized.*"}'
-
-
-def routes_of_both_services(labels: list[dict]) -> bool:
-    return {("sample-app", "/orders/{id}"), ("sample-app-peer", "/orders/{id}")} <= {
-        (m.get("job"), m.get("http_route")) for m in labels}
 
 
 @pytest.fixture(scope="session")

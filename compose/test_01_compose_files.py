@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD_ENV, REPO, compose_env
+from dockertask import BUILD_ENV, REPO, compose_env
 
 AWS = {"AWS_REGION": "eu-west-1",
        "AMP_REMOTE_WRITE_URL": "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-x/api/v1/remote_write"}

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_ENV, REPO, docker, note, run_step, tail
+from conftest import note
+from dockertask import BUILD_ENV, REPO, docker
+from harness import run_step, tail
 
 # eclipse-temurin:21-jre-noble, linux/amd64: 99,810,286 bytes compressed (docker-library/repo-info,
 # repos/eclipse-temurin/remote/21-jre-noble.md, jdk-21.0.12+8, Sep 2026). Compressed sizes are what Docker Hub and

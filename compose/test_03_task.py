@@ -2,7 +2,9 @@
 every network, non-root without capabilities on read-only file systems, the collector configured the ADOT way,
 and the apps' X-Ray sampling going through the collector's awsproxy."""
 
-from conftest import ZIPKIN, cmdline, note, proc_status
+from conftest import note
+from dockertask import cmdline, proc_status
+from stack import ZIPKIN
 
 
 def test_stack_starts_with_compose_up(task):

@@ -1,7 +1,7 @@
 """Traffic as a user makes it: every endpoint of both instances answers as documented, and compose/traffic.sh (the
 quick start's generator) gets every answer it expects."""
 
-from conftest import EXPECTED_STATUS
+from evidence import EXPECTED_STATUS
 
 
 def test_every_endpoint_answers_with_its_expected_status(endpoint_statuses):

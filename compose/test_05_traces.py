@@ -3,8 +3,10 @@ and the same traces in the trace UI, Zipkin, which the stand-in feeds."""
 
 import time
 
-from conftest import (ZIPKIN, XRAY, both_services, ecs_origin, get_json, peer_fault_500, s3_list_buckets,
-                      trace_across_both_services, xray_stats, zipkin_trace_of_both_and_s3)
+from evidence import (both_services, ecs_origin, peer_fault_500, s3_list_buckets, trace_across_both_services,
+                      zipkin_trace_of_both_and_s3)
+from harness import get_json
+from stack import XRAY, ZIPKIN, xray_stats
 
 SIGV4_REJECTIONS = {"missing_authentication", "incomplete_signature", "unknown_access_key", "invalid_security_token",
                     "wrong_credential_scope", "clock_skew", "missing_content_sha256", "payload_hash_mismatch",

@@ -4,7 +4,10 @@ gets; plus the S3 stand-in's signed calls."""
 
 import pytest
 
-from conftest import AMP, ECS_MEMORY, PROM, ROUTE_HISTOGRAM, S3, get_json, routes_of_both_services, settle
+from conftest import settle
+from evidence import ECS_MEMORY, ROUTE_HISTOGRAM, routes_of_both_services
+from harness import get_json
+from stack import AMP, PROM, S3
 
 ALERT_GROUPS = {"sample-app-slo-ratios", "sample-app-slo-burn", "ecs-task-memory", "telemetry-loss"}
 

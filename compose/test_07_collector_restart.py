@@ -1,7 +1,9 @@
 """The collector restarts without the apps losing their network: they share the task's namespace, which the task
 container (like ECS's pause container) holds, not the collector."""
 
-from conftest import APP_A, docker, settle
+from conftest import settle
+from dockertask import docker
+from evidence import APP_A
 
 
 def test_after_a_collector_restart_the_app_still_answers_on_the_tasks_loopback(task):

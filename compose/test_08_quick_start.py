@@ -12,7 +12,10 @@ import urllib.parse
 
 import pytest
 
-from conftest import HERE, PROM, XRAY, ZIPKIN, clean_env, get, note, settle
+from conftest import note, settle
+from dockertask import HERE
+from harness import clean_env, get
+from stack import PROM, XRAY, ZIPKIN
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("COMPOSE_TEST_QUICKSTART") != "1",
