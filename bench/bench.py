@@ -70,12 +70,22 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def traces_exporter() -> str:
+    """The collector's traces path in this run: TRACES_EXPORTER from BENCH_COLLECTOR_ENV, else the config's
+    default (awsxray). The collector goal depends on it."""
+    for kv in os.environ.get("BENCH_COLLECTOR_ENV", "").split():
+        key, _, value = kv.partition("=")
+        if key == "TRACES_EXPORTER":
+            return value
+    return "awsxray"
+
+
 def render_readme(readme: Path) -> int:
     result = json.loads((RESULTS / "latest.json").read_text())
     # Re-derive the summary and goals from the raw runs with this code, so a new figure or goal needs no re-run.
     s = result["summary"]
     result["summary"] = summarize(result["runs"], s["spans_per_request"], s["limits_bytes"])
-    result["goals"] = goals(result["summary"])
+    result["goals"] = goals(result["summary"], result["meta"].get("traces_exporter", "awsxray"))
     write_readme(result, readme)
     say(f"rendered {RESULTS / 'latest.json'} into {readme}")
     return 0
@@ -211,11 +221,11 @@ def main() -> int:
         "meta": {"started": started, "mode": mode, "rounds": prof["rounds"], "profile": prof,
                  "machine": machine(), "java": java_version(), "agent_jar": args.agent_jar.name,
                  "java_opts": args.java_opts, "image_sizes": image_sizes(), "notes": method_notes(args),
-                 "collector_idle": collector_idle},
+                 "collector_idle": collector_idle, "traces_exporter": traces_exporter()},
         "summary": summary,
         "runs": runs,
     }
-    result["goals"] = goals(summary)
+    result["goals"] = goals(summary, result["meta"]["traces_exporter"])
     (RESULTS / "latest.json").write_text(json.dumps(result, indent=2))
     (logdir / "result.json").write_text(json.dumps(result, indent=2))
     md = markdown(result)
