@@ -73,11 +73,8 @@ def parse_args() -> argparse.Namespace:
 def traces_exporter() -> str:
     """The collector's traces path in this run: TRACES_EXPORTER from BENCH_COLLECTOR_ENV, else the config's
     default (awsxray). The collector goal depends on it."""
-    for kv in os.environ.get("BENCH_COLLECTOR_ENV", "").split():
-        key, _, value = kv.partition("=")
-        if key == "TRACES_EXPORTER":
-            return value
-    return "awsxray"
+    extra = dict(kv.partition("=")[::2] for kv in os.environ.get("BENCH_COLLECTOR_ENV", "").split())
+    return extra.get("TRACES_EXPORTER", "awsxray")
 
 
 def render_readme(readme: Path) -> int:

@@ -38,7 +38,9 @@ def accepted_types(kind: str) -> set[str]:
 def env_values(var: str) -> set[str]:
     """Every value the repo sets an environment variable to (VAR=value, "VAR": "value", VAR: value)."""
     values = set()
-    pattern = re.compile(rf"""\b{var}["']?\s*[=:]\s*["']?([A-Za-z][A-Za-z0-9_/.-]*)""")
+    # Name and value on one line ([ \t], not \s): across a line break, code such as `if key == "VAR":`
+    # would give the first word of the next line ("return") as a value.
+    pattern = re.compile(rf"""\b{var}["']?[ \t]*[=:][ \t]*["']?([A-Za-z][A-Za-z0-9_/.-]*)""")
     for path in repo_files():
         values.update(m.group(1) for m in pattern.finditer(path.read_text(errors="replace")))
     return values
