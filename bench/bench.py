@@ -30,7 +30,8 @@ import sys
 from pathlib import Path
 
 # settings first: it puts e2e/ (harness.py, stack.py) on sys.path.
-from settings import ENDPOINTS, FIXED_RPS, JAVA, LIMITS, PROFILE, REPO, RESULTS, SHIPPED, VARIANTS, resolve_shipped
+from settings import (ENDPOINTS, FIXED_RPS, JAVA, LIMITS, PROFILE, REPO, RESULTS, SHIPPED, VARIANTS,
+                      extra_collector_env, resolve_shipped)
 import harness
 from harness import say
 from report import goals, markdown, plot, summarize, write_readme
@@ -73,8 +74,7 @@ def parse_args() -> argparse.Namespace:
 def traces_exporter() -> str:
     """The collector's traces path in this run: TRACES_EXPORTER from BENCH_COLLECTOR_ENV, else the config's
     default (awsxray). The collector goal depends on it."""
-    extra = dict(kv.partition("=")[::2] for kv in os.environ.get("BENCH_COLLECTOR_ENV", "").split())
-    return extra.get("TRACES_EXPORTER", "awsxray")
+    return extra_collector_env().get("TRACES_EXPORTER", "awsxray")
 
 
 def render_readme(readme: Path) -> int:
@@ -223,13 +223,15 @@ def main() -> int:
         "runs": runs,
     }
     result["goals"] = goals(summary, result["meta"]["traces_exporter"])
-    (RESULTS / "latest.json").write_text(json.dumps(result, indent=2))
+    # A smoke run (the test command's) must not replace the full run that docs/benchmark.md renders.
+    out = "smoke" if mode == "smoke" else "latest"
+    (RESULTS / f"{out}.json").write_text(json.dumps(result, indent=2))
     (logdir / "result.json").write_text(json.dumps(result, indent=2))
     md = markdown(result)
-    (RESULTS / "latest.md").write_text(md)
+    (RESULTS / f"{out}.md").write_text(md)
     (logdir / "result.md").write_text(md)
     try:
-        plot(result, RESULTS / "latest.png")
+        plot(result, RESULTS / f"{out}.png")
     except Exception as e:  # the table and JSON are the primary output
         say(f"plot failed: {e}")
     print(md)
@@ -238,7 +240,7 @@ def main() -> int:
     if not ok:
         say("FAILED: no spans delivered for a telemetry variant")
         return 1
-    say(f"wrote {RESULTS / 'latest.md'}, latest.json, latest.png")
+    say(f"wrote {RESULTS / out}.md, {out}.json, {out}.png")
     return 0
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 # settings first: it puts e2e/ (harness.py, stack.py) on sys.path.
-from settings import APP, APP_MAIN, IDLE_WAIT_S, JAVA, SHIPPED
+from settings import APP, APP_MAIN, IDLE_WAIT_S, JAVA, SHIPPED, extra_collector_env
 import harness
 import stack as e2e_stack
 from harness import say
@@ -89,10 +89,8 @@ class Pipeline:
         # Started the ADOT-on-ECS way (collector/adot-launch.sh: the config as stored in SSM through
         # AOT_CONFIG_CONTENT, the task definition's command, uid 10001, read-only root, no capabilities).
         env = {"COLLECTOR_METRICS_INTERVAL": "60s",   # the shipped config's default (e2e's is 5 s)
-               **SHIPPED["collector_env"]}            # GOGC/GOMEMLIMIT as the task definition sets them
-        for kv in os.environ.get("BENCH_COLLECTOR_ENV", "").split():  # experiments only, noted in the report
-            k, _, v = kv.partition("=")
-            env[k] = v
+               **SHIPPED["collector_env"],            # GOGC/GOMEMLIMIT as the task definition sets them
+               **extra_collector_env()}               # experiments only, noted in the report
         say("starting the collector (shipped config, started as ADOT starts on ECS)")
         self.stack.start_collector("collector", config=a.collector_config, **env)
 

@@ -39,6 +39,11 @@ SHIPPED: dict = {}  # filled by resolve_shipped(): what task-definition.json shi
 LIMITS: dict = {}   # filled by resolve_shipped(): each container's memory limit in bytes
 
 
+def extra_collector_env() -> dict[str, str]:
+    """BENCH_COLLECTOR_ENV ("K=V K=V"): collector variables for experiments, noted in the report."""
+    return dict(kv.partition("=")[::2] for kv in os.environ.get("BENCH_COLLECTOR_ENV", "").split())
+
+
 def resolve_shipped(args) -> None:
     """Fills SHIPPED and LIMITS from task-definition.json; args.java_opts becomes the app container's JVM flags
     unless given (BENCH_JAVA_OPTS / --java-opts)."""
