@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The cost-of-observability benchmark (issues 6, 13): the app with telemetry on, as shipped (X-Ray's sampling
 # rules), with OTEL_SDK_DISABLED=true and under the OpenTelemetry Java agent, interleaved rounds on loopback,
-# through the real collector (shipped config) to the X-Ray/AMP stand-ins. Writes bench/results/latest.{md,json,png} (git-ignored).
+# through the real collector (shipped config) to the X-Ray/AMP stand-ins. Writes bench/results/latest.{md,json,png} (--smoke: smoke.{md,json,png}; git-ignored).
 #
 #   bench/run.sh            full run: 5 interleaved rounds, 4 variants (~75 min on 2 cores; --rounds 3: ~45 min)
 #   bench/run.sh --smoke    a few seconds of load per variant, 1 round (CI: checks the pipeline runs)
