@@ -91,6 +91,45 @@ class XraySamplingTest {
   }
 
   @Test
+  void aDeferredDecisionWithAParentGetsTheRulesDecision() throws Exception {
+    awaitRulesInForce();
+    String orderTrace = "5759e988bd862e3fe1be46a994272795";
+    spans.reset();
+
+    var order = app.get("/orders/1", "X-Amzn-Trace-Id",
+        "Root=1-5759e988-bd862e3fe1be46a994272795;Parent=53995c3f42cd8ad8;Sampled=?");
+    var root = app.get("/", "X-Amzn-Trace-Id",
+        "Root=1-5759e988-bd862e3fe1be46a994272796;Parent=53995c3f42cd8ad8;Sampled=?");
+
+    // The 100 % orders rule samples the deferred order, in the caller's trace under the caller's parent ...
+    assertThat(order.body()).contains("\"traceId\":\"1-5759e988-bd862e3fe1be46a994272795\"");
+    var span = TestApp.onlySpan(spans, "GET /orders/{id}");
+    assertThat(span.getTraceId()).isEqualTo(orderTrace);
+    assertThat(span.getParentSpanId()).isEqualTo("53995c3f42cd8ad8");
+    assertThat(span.getParentSpanContext().isRemote()).isTrue();
+    assertThat(span.getSpanContext().isSampled()).isTrue();
+    // ... and the 0 % default rule drops the deferred "/": the rules decide, not the header.
+    assertThat(root.body()).contains("\"traceId\":\"1-5759e988-bd862e3fe1be46a994272796\"");
+    assertThat(TestApp.spansNamed(spans, "GET /")).isEmpty();
+  }
+
+  /** Waits (bounded) until the polled rules, not the built-in fallback, decide: ten orders in a row sampled. */
+  private void awaitRulesInForce() throws Exception {
+    TestApp.awaitSpansOrMetrics(() -> !xray.requests("/GetSamplingRules").isEmpty());
+    for (int round = 0; round < 50; round++) {
+      spans.reset();
+      for (int i = 0; i < 10; i++) {
+        app.get("/orders/" + (i + 1));
+      }
+      if (TestApp.awaitSpans(spans, "GET /orders/{id}", 10).size() == 10) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the polled rules never came into force");
+  }
+
+  @Test
   void anUnsampledParentIsRespected() throws Exception {
     TestApp.awaitSpansOrMetrics(() -> !xray.requests("/GetSamplingRules").isEmpty());
 
