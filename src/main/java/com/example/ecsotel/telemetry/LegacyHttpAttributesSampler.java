@@ -13,14 +13,16 @@ import java.util.Objects;
 
 /**
  * Lets X-Ray sampling rules that filter on HTTPMethod, URLPath or Host work with current HTTP
- * semantic conventions. The contrib X-Ray sampler served to us (1.43.0) matches rules against the
- * old attribute names ({@code http.method}, {@code http.target}, {@code net.host.name}); this copies
- * the current values under those names for the sampling decision only; spans keep the new names.
+ * semantic conventions. The contrib X-Ray sampler served to us (1.43.0, the newest our mirror serves) matches
+ * rules against the old attribute names only ({@code http.method}, {@code http.target}/{@code http.url},
+ * {@code net.host.name}/{@code http.host}: SamplingRuleApplier.matches); this copies the current values under
+ * those names for the sampling decision only; spans keep the new names. As the X-Ray SDKs match: URLPath
+ * against the path without the query string, HTTPMethod against the method, Host against the Host header's
+ * host ({@code server.address}).
  */
 final class LegacyHttpAttributesSampler implements Sampler {
   private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
   private static final AttributeKey<String> PATH = AttributeKey.stringKey("url.path");
-  private static final AttributeKey<String> QUERY = AttributeKey.stringKey("url.query");
   private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
   private static final AttributeKey<String> LEGACY_METHOD = AttributeKey.stringKey("http.method");
   private static final AttributeKey<String> LEGACY_TARGET = AttributeKey.stringKey("http.target");
@@ -54,8 +56,7 @@ final class LegacyHttpAttributesSampler implements Sampler {
       builder.put(LEGACY_METHOD, method);
     }
     if (path != null && attributes.get(LEGACY_TARGET) == null) {
-      String query = attributes.get(QUERY);
-      builder.put(LEGACY_TARGET, query == null ? path : path + "?" + query);
+      builder.put(LEGACY_TARGET, path); // without url.query: a rule for /health matches /health?probe=1
     }
     String host = attributes.get(SERVER_ADDRESS);
     if (host != null && attributes.get(LEGACY_HOST) == null) {
