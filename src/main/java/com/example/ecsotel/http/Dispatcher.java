@@ -49,8 +49,7 @@ final class Dispatcher implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       if (!permits.tryAcquire()) {
-        // Shed load cheaply instead of queueing without bound; no span for the rejected request.
-        write(exchange, Response.error(503, "overloaded", "too many concurrent requests", Map.of()));
+        shed(exchange);
         return;
       }
       try {
@@ -58,6 +57,59 @@ final class Dispatcher implements HttpHandler {
       } finally {
         permits.release();
       }
+    }
+  }
+
+  /**
+   * Over MAX_CONCURRENT_REQUESTS: 503 at once instead of queueing without bound. Still a SERVER span (if
+   * sampled) and a point in http.server.request.duration (status 503, the route), so the error-ratio SLO
+   * and the dashboard see overload; nothing else (no handler, no log line, no spec metrics).
+   */
+  private void shed(HttpExchange exchange) throws IOException {
+    Response response = Response.error(503, "overloaded", "too many concurrent requests", Map.of());
+    String path = exchange.getRequestURI().getRawPath();
+    Router.Match match = router.match(exchange.getRequestMethod(), path == null ? "/" : path);
+    if (match.found() && !match.route().traced()) {
+      write(exchange, response); // health probes stay out of telemetry, overloaded or not
+      return;
+    }
+    ServerRequest request = new ServerRequest(exchange, match.template(), judge(exchange, match));
+    Context context = start(request);
+    Throwable error = null;
+    try {
+      write(exchange, response);
+    } catch (IOException e) {
+      error = e;
+      throw e;
+    } finally {
+      if (context != null) {
+        instrumenter.end(context, request, response.status(), error);
+      }
+    }
+  }
+
+  /** Judges each trace-header format on its own; malformed ones are counted and logged at debug. */
+  private TraceHeaders judge(HttpExchange exchange, Router.Match match) {
+    TraceHeaders traceHeaders = TraceHeaders.judge(exchange.getRequestHeaders());
+    for (String bad : traceHeaders.invalid()) {
+      metrics.recordInvalidTraceHeader(bad);
+      logger.debug("malformed {} header on {} {} ({})", bad, exchange.getRequestMethod(), match.template(),
+          rejectInvalidTraceHeaders ? "rejected" : "ignored");
+    }
+    return traceHeaders;
+  }
+
+  /** Starts the SERVER span, or returns null when the instrumenter declines. */
+  private Context start(ServerRequest request) {
+    Context parent = Context.root();
+    if (!instrumenter.shouldStart(parent, request)) {
+      return null;
+    }
+    // An ALB's Root without Parent: the server span keeps that trace id (AwsTraceHeader).
+    Context start = request.traceHeaders().hides(TraceHeaders.XRAY) ? parent
+        : AwsTraceHeader.continueRoot(parent, request.exchange().getRequestHeaders().getFirst(AwsTraceHeader.NAME));
+    try (Scope ignored = start.makeCurrent()) {
+      return instrumenter.start(start, request);
     }
   }
 
@@ -83,29 +135,17 @@ final class Dispatcher implements HttpHandler {
       write(exchange, response);
       return;
     }
-    // A malformed trace header never fails the request by default (W3C: ignore it, start a new trace);
-    // it is counted and logged at debug. REJECT_INVALID_TRACE_HEADERS=true answers 400 instead.
-    String badTraceHeader = RequestValidator.invalidTraceHeader(exchange.getRequestHeaders());
-    boolean ignoreTraceHeaders = badTraceHeader != null;
-    if (badTraceHeader != null) {
-      metrics.recordInvalidTraceHeader(badTraceHeader);
-      logger.debug("malformed {} header on {} {} ({})", badTraceHeader, method, match.template(),
-          rejectInvalidTraceHeaders ? "rejected" : "ignored");
-      if (rejected == null && rejectInvalidTraceHeaders) {
-        rejected = RequestValidator.traceHeaderError(badTraceHeader);
-      }
+    // A malformed trace header never fails the request by default (W3C: ignore it); only its own format is
+    // ignored. REJECT_INVALID_TRACE_HEADERS=true answers 400 instead.
+    TraceHeaders traceHeaders = judge(exchange, match);
+    if (rejected == null && rejectInvalidTraceHeaders && !traceHeaders.invalid().isEmpty()) {
+      rejected = RequestValidator.traceHeaderError(traceHeaders.invalid().get(0));
     }
-    ServerRequest request = new ServerRequest(exchange, match.template(), ignoreTraceHeaders || rejected != null);
-    Context parent = Context.root();
-    Context context = parent;
-    if (instrumenter.shouldStart(parent, request)) {
-      // An ALB's Root without Parent: the server span keeps that trace id (AwsTraceHeader).
-      Context start = ignoreTraceHeaders || rejected != null ? parent
-          : AwsTraceHeader.continueRoot(parent, exchange.getRequestHeaders().getFirst(AwsTraceHeader.NAME));
-      try (Scope ignored = start.makeCurrent()) {
-        context = instrumenter.start(start, request);
-      }
-    }
+    // A request answered with an error before routing continues no trace: a new root span.
+    ServerRequest request =
+        new ServerRequest(exchange, match.template(), rejected != null ? TraceHeaders.ALL_HIDDEN : traceHeaders);
+    Context started = start(request);
+    Context context = started != null ? started : Context.root();
     Response response;
     Throwable error = null;
     try (Scope ignored = context.makeCurrent()) {
@@ -127,7 +167,7 @@ final class Dispatcher implements HttpHandler {
     } catch (IOException e) {
       error = error == null ? e : error; // client went away; still end the span and count it
     } finally {
-      if (context != parent) {
+      if (started != null) {
         instrumenter.end(context, request, response.status(), error);
       }
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;

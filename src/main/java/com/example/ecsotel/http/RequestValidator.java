@@ -54,19 +54,6 @@ final class RequestValidator {
         : "X-Amzn-Trace-Id header is not a valid X-Ray trace header");
   }
 
-  /** The lower-case name of the first malformed trace header (traceparent, x-amzn-trace-id), or null. */
-  static String invalidTraceHeader(Headers headers) {
-    List<String> traceparent = headers.get("traceparent");
-    if (traceparent != null && (traceparent.size() != 1 || !validTraceparent(traceparent.get(0)))) {
-      return "traceparent";
-    }
-    List<String> xray = headers.get("X-Amzn-Trace-Id");
-    if (xray != null && (xray.size() != 1 || !validXrayHeader(xray.get(0)))) {
-      return "x-amzn-trace-id";
-    }
-    return null;
-  }
-
   static boolean validTraceparent(String value) {
     var m = TRACEPARENT.matcher(value.trim());
     if (!m.matches() || m.group(1).equals("ff")) {

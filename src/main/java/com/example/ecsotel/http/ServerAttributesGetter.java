@@ -6,7 +6,6 @@ import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesGet
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Maps {@code com.sun.net.httpserver} onto the HTTP semantic-convention getters of the maintained
@@ -16,10 +15,6 @@ import java.util.Set;
 enum ServerAttributesGetter
     implements HttpServerAttributesGetter<ServerRequest, Integer>, TextMapGetter<ServerRequest> {
   INSTANCE;
-
-  /** Headers that carry trace context; skipped when they failed validation. */
-  static final Set<String> TRACE_HEADERS =
-      Set.of("traceparent", "tracestate", "x-amzn-trace-id", "baggage");
 
   @Override
   public String getHttpRequestMethod(ServerRequest request) {
@@ -95,7 +90,7 @@ enum ServerAttributesGetter
   @Override
   public String get(ServerRequest request, String key) {
     if (request == null
-        || (request.ignoreTraceHeaders() && TRACE_HEADERS.contains(key.toLowerCase(Locale.ROOT)))) {
+        || request.traceHeaders().hides(key.toLowerCase(Locale.ROOT))) {
       return null;
     }
     return request.exchange().getRequestHeaders().getFirst(key);

@@ -1,6 +1,8 @@
 package com.example.ecsotel.telemetry;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import java.util.regex.Pattern;
@@ -41,7 +43,7 @@ public final class AwsTraceHeader {
 
   /**
    * The header's Root, Parent and Sampled; null when the header is malformed: no valid Root, a malformed
-   * Parent or Sampled, a field without "=", or longer than 256 characters (the one parser of this header:
+   * Parent or Sampled, an all-zero Root or Parent (ids the OpenTelemetry API deems invalid), a field without "=", or longer than 256 characters (the one parser of this header:
    * the server's validation uses it too).
    */
   public static AwsTraceHeader parse(String value) {
@@ -65,12 +67,13 @@ public final class AwsTraceHeader {
         case "Root" -> {
           var m = ROOT.matcher(v);
           traceId = m.matches() ? m.group(1) + m.group(2) : null;
-          if (traceId == null) {
+          // All zeros is not a trace id (OpenTelemetry API, W3C); X-Ray cannot store it either.
+          if (traceId == null || !TraceId.isValid(traceId)) {
             return null;
           }
         }
         case "Parent" -> {
-          if (!PARENT.matcher(v).matches()) {
+          if (!PARENT.matcher(v).matches() || !SpanId.isValid(v)) {
             return null;
           }
           parentId = v;

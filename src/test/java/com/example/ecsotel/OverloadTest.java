@@ -1,0 +1,68 @@
+package com.example.ecsotel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A request shed at MAX_CONCURRENT_REQUESTS (503 overloaded) is visible in the RED metrics (issue 22, item 5):
+ * http.server.request.duration gets a point with status 503 and the route, so the error-ratio SLO sees it.
+ */
+class OverloadTest {
+  private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+
+  @Test
+  void aShedRequestIsCountedWithStatus503AndItsRoute() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (StubServer downstream = StubServer.start()) {
+      // The downstream call holds the app's only permit until the test releases it: no timing involved.
+      downstream.on("/slow", r -> {
+        release.await(30, TimeUnit.SECONDS);
+        return StubServer.Reply.text(200, "text/plain", "ok");
+      });
+      try (TestApp app = TestApp.options().spans(spans).env("MAX_CONCURRENT_REQUESTS", "1")
+          .env("OUTGOING_HTTP_URL", downstream.uri("/slow").toString()).start()) {
+        CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> {
+          try {
+            return app.get("/outgoing-http-call");
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        TestApp.awaitSpansOrMetrics(() -> !downstream.requests("/slow").isEmpty());
+        assertThat(downstream.requests("/slow")).as("the slow request holds the permit").hasSize(1);
+
+        HttpResponse<String> shed = app.get("/");
+        release.countDown();
+
+        assertThat(shed.statusCode()).isEqualTo(503);
+        assertThat(shed.body()).contains("\"error\":\"overloaded\"");
+        assertThat(slow.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        List<HistogramPointData> shedPoints = durationPoints(app, 503);
+        assertThat(shedPoints).hasSize(1);
+        assertThat(shedPoints.get(0).getCount()).isEqualTo(1);
+        assertThat(shedPoints.get(0).getAttributes().get(AttributeKey.stringKey("http.route"))).isEqualTo("/");
+        assertThat(TestApp.onlySpan(spans, "GET /").getAttributes()
+            .get(AttributeKey.longKey("http.response.status_code"))).as("the shed request's SERVER span").isEqualTo(503);
+      } finally {
+        release.countDown();
+      }
+    }
+  }
+
+  private static List<HistogramPointData> durationPoints(TestApp app, long status) {
+    return app.metrics.collectAllMetrics().stream()
+        .filter(m -> m.getName().equals("http.server.request.duration"))
+        .flatMap(m -> m.getHistogramData().getPoints().stream())
+        .filter(p -> Long.valueOf(status).equals(p.getAttributes().get(AttributeKey.longKey("http.response.status_code"))))
+        .toList();
+  }
+}
