@@ -14,7 +14,6 @@ import com.example.ecsotel.telemetry.Telemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,20 +27,23 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  */
 public final class SampleApp {
   private static final Logger logger = LoggerFactory.getLogger(SampleApp.class);
-  private static final Duration TELEMETRY_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
   private final AppConfig config;
   private final Telemetry telemetry;
   private final SampleAppMetrics metrics;
   private final S3Buckets s3;
+  private final OutgoingHttp outgoing;
   private final AppServer server;
   private final AtomicBoolean stopped = new AtomicBoolean();
 
-  private SampleApp(AppConfig config, Telemetry telemetry, SampleAppMetrics metrics, S3Buckets s3, AppServer server) {
+  private SampleApp(
+      AppConfig config, Telemetry telemetry, SampleAppMetrics metrics, S3Buckets s3, OutgoingHttp outgoing,
+      AppServer server) {
     this.config = config;
     this.telemetry = telemetry;
     this.metrics = metrics;
     this.s3 = s3;
+    this.outgoing = outgoing;
     this.server = server;
   }
 
@@ -60,7 +62,8 @@ public final class SampleApp {
     Objects.requireNonNull(config, "config");
     OpenTelemetry otel = telemetry.openTelemetry();
     SampleAppMetrics metrics = SampleAppMetrics.create(otel);
-    Router router = routes(config, otel, s3);
+    OutgoingHttp outgoing = new OutgoingHttp(otel, config.outgoingTimeout());
+    Router router = routes(config, otel, s3, outgoing);
     AppServer server =
         AppServer.start(
             new InetSocketAddress(config.bindAddress(), config.port()),
@@ -69,11 +72,10 @@ public final class SampleApp {
             metrics,
             config.maxConcurrentRequests(),
             config.rejectInvalidTraceHeaders());
-    return new SampleApp(config, telemetry, metrics, s3, server);
+    return new SampleApp(config, telemetry, metrics, s3, outgoing, server);
   }
 
-  static Router routes(AppConfig config, OpenTelemetry otel, S3Buckets s3) {
-    OutgoingHttp http = new OutgoingHttp(otel, config.outgoingTimeout());
+  static Router routes(AppConfig config, OpenTelemetry otel, S3Buckets s3, OutgoingHttp http) {
     SpecEndpoints spec = new SpecEndpoints(otel, http, config.outgoingHttpUrl(), config.peers());
     OrdersEndpoint orders = new OrdersEndpoint(otel, config.ordersLatency(), config.ordersErrorRate());
     AwsSdkEndpoint aws = new AwsSdkEndpoint(otel, s3);
@@ -95,20 +97,27 @@ public final class SampleApp {
     return telemetry;
   }
 
+  OutgoingHttp outgoingHttp() {
+    return outgoing;
+  }
+
   /**
-   * The SIGTERM path: stop accepting, let in-flight requests finish within the grace period, then
-   * flush and shut down the SDK. Idempotent.
+   * The SIGTERM path, inside one {@link com.example.ecsotel.config.ShutdownBudget}: stop accepting, let
+   * in-flight requests finish within the grace period, close the clients, then flush and shut down the SDK
+   * with what the budget leaves. Idempotent.
    */
   public boolean shutdown() {
     if (!stopped.compareAndSet(false, true)) {
       return true;
     }
     long start = System.nanoTime();
-    server.stop(config.shutdownGrace());
+    var budget = config.shutdownBudget();
+    server.stop(budget.grace(), budget.executorWait());
     long drained = System.nanoTime();
+    outgoing.close();
     s3.close();
     // Bounded: with the collector gone, exporters give up after this instead of retrying on.
-    boolean flushed = telemetry.shutdown(TELEMETRY_SHUTDOWN_TIMEOUT);
+    boolean flushed = telemetry.shutdown(budget.telemetryFlush());
     metrics.close(); // after the SDK's final collection, which still reads these callbacks
     logger.info(
         "server drained in {} ms, telemetry {} in {} ms",

@@ -21,6 +21,27 @@ import org.junit.jupiter.api.Test;
 class GracefulShutdownTest {
 
   @Test
+  void shutdownClosesTheOutgoingHttpClient() throws Exception {
+    java.util.Set<Thread> before = selectorThreads();
+    TestApp app = TestApp.options().start();
+    java.util.Set<Thread> mine = selectorThreads();
+    mine.removeAll(before);
+    assertThat(mine).as("the app's own HttpClient selector thread").isNotEmpty();
+
+    app.close();
+
+    TestApp.awaitSpansOrMetrics(() -> mine.stream().noneMatch(Thread::isAlive));
+    assertThat(mine).as("selector threads still alive after shutdown").noneMatch(Thread::isAlive);
+    assertThat(app).isNotNull(); // still referenced: only close(), not garbage collection, can end the thread
+  }
+
+  private static java.util.Set<Thread> selectorThreads() {
+    java.util.Set<Thread> threads = new java.util.HashSet<>(Thread.getAllStackTraces().keySet());
+    threads.removeIf(t -> !t.getName().matches("HttpClient-\\d+-SelectorManager"));
+    return threads;
+  }
+
+  @Test
   void shutdownLetsInFlightRequestsFinishAndFlushesEveryFinishedSpan() throws Exception {
     InMemorySpanExporter spans = InMemorySpanExporter.create();
     // A batch processor that would not export for an hour: only the shutdown flush can deliver.

@@ -15,7 +15,7 @@ public record AppConfig(
     String bindAddress,
     int port,
     int maxConcurrentRequests,
-    Duration shutdownGrace,
+    ShutdownBudget shutdownBudget,
     List<URI> peers,
     URI outgoingHttpUrl,
     Duration outgoingTimeout,
@@ -33,6 +33,12 @@ public record AppConfig(
     Objects.requireNonNull(awsRegion, "awsRegion");
     Objects.requireNonNull(s3Endpoint, "s3Endpoint");
     Objects.requireNonNull(telemetry, "telemetry");
+    Objects.requireNonNull(shutdownBudget, "shutdownBudget");
+  }
+
+  /** How long in-flight requests may finish after SIGTERM (part of {@link #shutdownBudget()}). */
+  public Duration shutdownGrace() {
+    return shutdownBudget.grace();
   }
 
   /** Reads the configuration; throws {@link ConfigException} naming the first bad variable. */
@@ -46,8 +52,10 @@ public record AppConfig(
         env.string("BIND_ADDRESS", "0.0.0.0"),
         env.integer("PORT", 8080, 0, 65535),
         env.integer("MAX_CONCURRENT_REQUESTS", 256, 1, 100_000),
-        // ECS sends SIGKILL 30 s (stopTimeout default) after SIGTERM: keep the grace well inside it.
-        env.seconds("SHUTDOWN_GRACE_SECONDS", 10, 0, 25),
+        // ECS sends SIGKILL stopTimeout after SIGTERM: drain, executor wait and flush must fit inside it.
+        ShutdownBudget.of(
+            env.integer("STOP_TIMEOUT_SECONDS", ShutdownBudget.DEFAULT_STOP_TIMEOUT_SECONDS, 2, 120),
+            env.integer("SHUTDOWN_GRACE_SECONDS", 10, 0, 120)),
         env.httpUrlList("SAMPLE_APP_PEERS"),
         env.httpUrl("OUTGOING_HTTP_URL", "https://aws.amazon.com"),
         env.millis("OUTGOING_HTTP_TIMEOUT_MS", 5_000, 60_000),

@@ -59,15 +59,16 @@ public final class AppServer {
   }
 
   /**
-   * Stops accepting connections at once, lets in-flight exchanges finish for up to {@code grace},
-   * then returns. The JDK server only takes whole seconds, so the grace is rounded up.
+   * Stops accepting connections at once, lets in-flight exchanges finish for up to {@code grace}, waits up
+   * to {@code executorWait} for handler threads, then returns. The JDK server only takes whole seconds, so
+   * the grace is rounded up.
    */
-  public void stop(Duration grace) {
+  public void stop(Duration grace, Duration executorWait) {
     int seconds = (int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000);
     server.stop(seconds);
     executor.shutdown();
     try {
-      if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
+      if (!executor.awaitTermination(executorWait.toMillis(), TimeUnit.MILLISECONDS)) {
         executor.shutdownNow();
       }
     } catch (InterruptedException e) {

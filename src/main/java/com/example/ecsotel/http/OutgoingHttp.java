@@ -17,7 +17,7 @@ import java.util.Objects;
  * Traced outgoing GETs with the JDK {@link HttpClient}: one CLIENT span per call and the configured
  * propagators' headers (traceparent, baggage, X-Amzn-Trace-Id) on the wire.
  */
-public final class OutgoingHttp {
+public final class OutgoingHttp implements AutoCloseable {
   private final HttpClient client;
   private final Instrumenter<ClientRequest, HttpResponse<?>> instrumenter;
   private final Duration timeout;
@@ -52,6 +52,20 @@ public final class OutgoingHttp {
     } finally {
       instrumenter.end(context, request, response, error);
     }
+  }
+
+  /**
+   * Stops the client's selector thread and connection pool. Called after the server has drained, so no
+   * handler still uses it; anything left is cancelled rather than waited for (the stop has a budget).
+   */
+  @Override
+  public void close() {
+    client.shutdownNow();
+  }
+
+  /** True once {@link #close()} has stopped the client (its selector thread has ended). */
+  public boolean isClosed() {
+    return client.isTerminated();
   }
 
   private HttpResponse<Void> send(ClientRequest request) throws IOException, InterruptedException {

@@ -64,6 +64,8 @@ class AppConfigTest {
       "PORT|http",
       "PORT|70000",
       "SHUTDOWN_GRACE_SECONDS|60",
+      "SHUTDOWN_GRACE_SECONDS|11",
+      "STOP_TIMEOUT_SECONDS|1",
       "ORDERS_ERROR_RATE|1.5",
       "ORDERS_ERROR_RATE|NaN",
       "ORDERS_LATENCY_MS|-1",
