@@ -2,6 +2,8 @@
 collector's awsproxy and changes what is sampled. Runs last: it changes the rules for everyone."""
 
 import json
+import os
+import time
 
 from conftest import (APP_A, APP_B, SAMPLE_ALL_RULES, SERVICE_A, SERVICE_B, XRAY, put_sampling_rules, server_segment,
                       trace_documents, wait_for_trace)
@@ -48,6 +50,35 @@ def test_zero_percent_rule_for_orders_stops_their_segments_only(traffic):
             wait_for_trace(trace_id, lambda d, s=service: server_segment(d, s), f"{service} segment")
         sampled_orders = [t for t in orders if trace_documents(t)]
         assert sampled_orders == [], f"{len(sampled_orders)} of {len(orders)} /orders requests were sampled"
+    finally:
+        put_sampling_rules(SAMPLE_ALL_RULES)
+
+
+def test_deferred_decision_with_a_parent_follows_the_rules(traffic):
+    """X-Amzn-Trace-Id Root;Parent;Sampled=? leaves the decision to the app's X-Ray rules (issue 22.1): under a 0 %
+    rule for A's orders a deferred order is dropped, while a deferred "/" (100 % default rule) is traced in the
+    caller's trace under the caller's parent. The rules come from the stand-in through the collector's awsproxy."""
+    put_sampling_rules([ORDERS_OFF, *SAMPLE_ALL_RULES])
+    try:
+        def order_unsampled():
+            order = _trace(f"{APP_A}/orders/11")
+            control = _trace(f"{APP_A}/")
+            wait_for_trace(control, lambda d: server_segment(d, SERVICE_A), "control segment")
+            return not trace_documents(order)
+
+        wait_until(order_unsampled, 120, "the orders-off rule to reach app A's sampler", interval=0.2)
+
+        parent = "53995c3f42cd8ad8"
+        roots = {path: f"1-{int(time.time()):08x}-{os.urandom(12).hex()}" for path in ("/", "/orders/12")}
+        for path, root in roots.items():
+            reply = get(f"{APP_A}{path}", headers={"X-Amzn-Trace-Id": f"Root={root};Parent={parent};Sampled=?"})
+            assert reply.status == 200 and reply.json()["traceId"] == root, reply.text()
+        docs = wait_for_trace(roots["/"], lambda d: server_segment(d, SERVICE_A, "/"), "the deferred / segment")
+        assert server_segment(docs, SERVICE_A, "/")["parent_id"] == parent
+        # Same export as the "/" segment (sent first): had the order been sampled, it would be here by now.
+        control = _trace(f"{APP_A}/")
+        wait_for_trace(control, lambda d: server_segment(d, SERVICE_A), "control segment")
+        assert not trace_documents(roots["/orders/12"]), "a deferred order was sampled under the 0 % rule"
     finally:
         put_sampling_rules(SAMPLE_ALL_RULES)
 
