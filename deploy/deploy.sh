@@ -236,7 +236,7 @@ do_deploy() {
   $DRY_RUN && say "DRY RUN: printing the commands, calling nothing"
 
   say "Checking the collector config fits the SSM Advanced tier ($SSM_ADVANCED_TIER_LIMIT bytes)"
-  local config size config_1 config_2
+  local config size config_1 config_2 config_sha256
   config=$(collector_config)
   size=$(printf '%s' "$config" | wc -c)
   ((size > 0)) || die "COLLECTOR_CONFIG_FILE $COLLECTOR_CONFIG_FILE is empty"
@@ -246,6 +246,8 @@ do_deploy() {
   # stack joins them with the newline that was cut (deploy/cloudformation.yaml, CollectorConfigParameter).
   split_config "$config"
   say "collector config: $size bytes (from $COLLECTOR_CONFIG_FILE), passed as ${#config_1} + ${#config_2} bytes"
+  # Its hash goes into the collector container's environment: a config change = a new task-definition revision.
+  config_sha256=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
 
   say "Resolving the AWS account"
   local account
@@ -283,7 +285,8 @@ do_deploy() {
       "LogRetentionDays=$LOG_RETENTION_DAYS" \
       "AlertEmail=$ALERT_EMAIL" \
       "CollectorConfig=$config_1" \
-      "CollectorConfigContinued=$config_2"
+      "CollectorConfigContinued=$config_2" \
+      "CollectorConfigSha256=$config_sha256"
 
   say "Reading stack outputs"
   if $DRY_RUN; then
@@ -307,7 +310,8 @@ do_deploy() {
   rendered=$(render "$TASK_DEF_TEMPLATE" \
     "STACK_NAME=$STACK_NAME" "AWS_REGION=$REGION" "AWS_ACCOUNT_ID=$account" \
     "AMP_WORKSPACE_ID=$workspace" "APP_IMAGE=$APP_IMAGE" "TRACES_EXPORTER=$(traces_exporter)" \
-    "TASK_ROLE_ARN=$(stack_output TaskRoleArn)" "EXECUTION_ROLE_ARN=$(stack_output ExecutionRoleArn)")
+    "TASK_ROLE_ARN=$(stack_output TaskRoleArn)" "EXECUTION_ROLE_ARN=$(stack_output ExecutionRoleArn)" \
+    "COLLECTOR_CONFIG_SHA256=$config_sha256")
   if $DRY_RUN; then
     say "DRY RUN: would write this to $OUT_DIR/task-definition.json:"
     printf '%s\n' "$rendered"

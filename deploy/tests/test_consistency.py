@@ -58,7 +58,9 @@ def test_every_env_reference_is_provided(collector_text, task_def):
 
 def test_task_definition_sets_nothing_the_config_ignores(collector_text, task_def):
     col = container(task_def, "aws-otel-collector")
-    used = {name for name, _ in ENV_REF.findall(collector_text)} | {"AOT_CONFIG_CONTENT"} | GO_RUNTIME_VARS
+    # COLLECTOR_CONFIG_SHA256 is read by nothing on purpose: it makes every config change a new revision.
+    used = {name for name, _ in ENV_REF.findall(collector_text)} | {"AOT_CONFIG_CONTENT", "COLLECTOR_CONFIG_SHA256"} \
+        | GO_RUNTIME_VARS
     unused = set(env_of(col)) - used
     assert unused == set(), f"collector env vars not referenced by the config: {unused}"
 
@@ -218,8 +220,9 @@ def test_compose_agrees(task_def):
     # Same collector image (by default) and the same health probe.
     assert ecs_col["image"] in str(col["image"])
     assert col["healthcheck"]["test"] == ecs_col["healthCheck"]["command"]
-    # The collector gets the variables ECS gives it (values differ: stand-ins instead of AWS).
-    assert set(env_of(ecs_col)) <= set(compose_env(col))
+    # The collector gets the variables ECS gives it (values differ: stand-ins instead of AWS); the config hash
+    # only makes ECS roll the service, which compose has no use for (it mounts the file).
+    assert set(env_of(ecs_col)) - {"COLLECTOR_CONFIG_SHA256"} <= set(compose_env(col))
     assert app.get("read_only") is True and col.get("read_only") is True
 
 
