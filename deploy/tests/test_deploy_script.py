@@ -147,6 +147,7 @@ def test_bad_input_names_the_variable(fake_aws, flag, value, variable):
     (["--scaling", "cpu", "--max-tasks", "11"], "MAX_TASKS (--max-tasks)"),
     (["--traces", "jaeger"], "TRACES_PATH (--traces)"),
     (["--alert-email", "oncall"], "ALERT_EMAIL (--alert-email)"),
+    (["--collector-image-cache", "ECR_Public"], "COLLECTOR_IMAGE_CACHE_PREFIX (--collector-image-cache)"),
 ])
 def test_bad_option_combination_names_the_variable(fake_aws, extra, variable):
     env, calls = fake_aws
@@ -270,6 +271,19 @@ def test_a_collector_config_change_is_a_new_task_definition_revision(fake_aws, t
     rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
     assert {e["name"]: e["value"] for e in rendered["containerDefinitions"][0]["environment"]}[
         "COLLECTOR_CONFIG_SHA256"] == again["CollectorConfigSha256"]
+
+
+def test_private_subnets_without_nat_pull_the_collector_through_the_cache(fake_aws, tmp_path):
+    env, calls = fake_aws
+    r = run([*GOOD_ARGS, "--assign-public-ip", "DISABLED", "--collector-image-cache", "ecr-public",
+             "--out-dir", str(tmp_path / "out")], env)
+    assert r.returncode == 0, r.stderr
+    deploy = [c for c in calls() if c[:2] == ["cloudformation", "deploy"]][-1]
+    params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
+    assert (params["CollectorImageCachePrefix"], params["AssignPublicIp"]) == ("ecr-public", "DISABLED")
+    rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
+    assert rendered["containerDefinitions"][0]["image"] == \
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com/ecr-public/aws-observability/aws-otel-collector:v0.49.0"
 
 
 def test_a_deployment_whose_tasks_do_not_start_is_rolled_back():
