@@ -9,6 +9,8 @@ WORKDIR /build
 COPY standins/pom.xml ./
 RUN mvn -B -q -ntp dependency:go-offline
 COPY standins/src ./src
+# The ECS metadata stand-in models the task definition (standins/pom.xml bundles ../task-definition.json).
+COPY task-definition.json /task-definition.json
 RUN mvn -B -q -ntp -DskipTests package \
  && mkdir -p /out/app && cp target/aws-standins.jar /out/app/aws-standins.jar
 RUN set -eu; \

@@ -41,10 +41,10 @@ def test_aws_override_points_collector_and_apps_at_real_aws_with_no_example_keys
     lines = run.stdout.splitlines() if run.returncode == 0 else []
     amp = [ln for ln in lines if "aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-x" in ln]
     s3 = [ln for ln in lines if "AWS_ENDPOINT_URL_S3: https://s3.eu-west-1.amazonaws.com" in ln]
-    xray_default = [ln for ln in lines if "XRAY_ENDPOINT:" in ln and "http" not in ln]
+    xray_default = [ln for ln in lines if "XRAY_ENDPOINT: https://xray.eu-west-1.amazonaws.com" in ln]
     local = [ln for ln in lines if re.search(r"^ {6,}AWS_ACCESS_KEY_ID: AKIDEXAMPLE|http://127\.0\.0\.1:451[012]", ln)]
     assert (len(amp), len(s3), len(xray_default), local) == (1, 2, 1, []), (
-        f"want the AMP URL once, the S3 endpoint for both apps, XRAY_ENDPOINT emptied for the collector and no "
+        f"want the AMP URL once, the S3 endpoint for both apps, the regional XRAY_ENDPOINT for the collector and no "
         f"example key or stand-in URL; got {amp}, {s3}, {xray_default}, {local}\n{run.stderr[-1000:]}")
 
 

@@ -17,6 +17,10 @@
 #   --stack-name NAME         [STACK_NAME]      default ecs-otel-sample (also cluster, service, family, log-group prefix)
 #   --region REGION           [AWS_REGION]      default: the CLI's configured region
 #   --assign-public-ip E|D    [ASSIGN_PUBLIC_IP] ENABLED (default, to curl the task directly) or DISABLED
+#   --collector-image-cache PREFIX [COLLECTOR_IMAGE_CACHE_PREFIX] private subnets WITHOUT a NAT gateway: pull the
+#                                               collector through an ECR pull-through cache rule for ECR Public
+#                                               with this prefix (e.g. ecr-public); see docs/deploy.md for the
+#                                               VPC endpoints (ecr.api, ecr.dkr, S3 gateway, logs, ssm, xray, aps)
 #   --desired-count N         [DESIRED_COUNT]   default 1 (the first count when --scaling is on)
 #   --load-balancer none|internet-facing [LOAD_BALANCER] default none; internet-facing adds an ALB (~$17/month)
 #   --alb-subnets A,B         [ALB_SUBNET_IDS]  public subnets in 2+ AZs for the ALB (default: --subnets)
@@ -49,6 +53,7 @@ ALLOWED_CIDR=${ALLOWED_CIDR:-}
 STACK_NAME=${STACK_NAME:-ecs-otel-sample}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 ASSIGN_PUBLIC_IP=${ASSIGN_PUBLIC_IP:-ENABLED}
+COLLECTOR_IMAGE_CACHE_PREFIX=${COLLECTOR_IMAGE_CACHE_PREFIX:-}
 DESIRED_COUNT=${DESIRED_COUNT:-1}
 LOAD_BALANCER=${LOAD_BALANCER:-none}
 ALB_SUBNET_IDS=${ALB_SUBNET_IDS:-}
@@ -80,6 +85,7 @@ while (($#)); do
     --stack-name) need_value "$@"; STACK_NAME=$2; shift ;;
     --region) need_value "$@"; REGION=$2; shift ;;
     --assign-public-ip) need_value "$@"; ASSIGN_PUBLIC_IP=$2; shift ;;
+    --collector-image-cache) need_value "$@"; COLLECTOR_IMAGE_CACHE_PREFIX=$2; shift ;;
     --desired-count) need_value "$@"; DESIRED_COUNT=$2; shift ;;
     --load-balancer) need_value "$@"; LOAD_BALANCER=$2; shift ;;
     --alb-subnets) need_value "$@"; ALB_SUBNET_IDS=$2; shift ;;
@@ -149,6 +155,9 @@ validate_deploy() {
   [[ $ALLOWED_CIDR != 0.0.0.0/0 ]] || say "warning: ALLOWED_CIDR 0.0.0.0/0 exposes port 8080 to the whole internet"
   [[ $ASSIGN_PUBLIC_IP == ENABLED || $ASSIGN_PUBLIC_IP == DISABLED ]] \
     || die "ASSIGN_PUBLIC_IP (--assign-public-ip) must be ENABLED or DISABLED: '$ASSIGN_PUBLIC_IP'"
+  [[ -z $COLLECTOR_IMAGE_CACHE_PREFIX || ( ${#COLLECTOR_IMAGE_CACHE_PREFIX} -le 30 \
+       && $COLLECTOR_IMAGE_CACHE_PREFIX =~ ^[a-z0-9]+([._-][a-z0-9]+)*$ ) ]] \
+    || die "COLLECTOR_IMAGE_CACHE_PREFIX (--collector-image-cache) must be an ECR repository prefix (lowercase letters, digits, . _ -; at most 30): '$COLLECTOR_IMAGE_CACHE_PREFIX'"
   [[ $DESIRED_COUNT =~ ^([0-9]|10)$ ]] || die "DESIRED_COUNT (--desired-count) must be 0-10: '$DESIRED_COUNT'"
   [[ $LOAD_BALANCER == none || $LOAD_BALANCER == internet-facing ]] \
     || die "LOAD_BALANCER (--load-balancer) must be none or internet-facing: '$LOAD_BALANCER'"
@@ -236,7 +245,7 @@ do_deploy() {
   $DRY_RUN && say "DRY RUN: printing the commands, calling nothing"
 
   say "Checking the collector config fits the SSM Advanced tier ($SSM_ADVANCED_TIER_LIMIT bytes)"
-  local config size config_1 config_2
+  local config size config_1 config_2 config_sha256
   config=$(collector_config)
   size=$(printf '%s' "$config" | wc -c)
   ((size > 0)) || die "COLLECTOR_CONFIG_FILE $COLLECTOR_CONFIG_FILE is empty"
@@ -246,6 +255,8 @@ do_deploy() {
   # stack joins them with the newline that was cut (deploy/cloudformation.yaml, CollectorConfigParameter).
   split_config "$config"
   say "collector config: $size bytes (from $COLLECTOR_CONFIG_FILE), passed as ${#config_1} + ${#config_2} bytes"
+  # Its hash goes into the collector container's environment: a config change = a new task-definition revision.
+  config_sha256=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
 
   say "Resolving the AWS account"
   local account
@@ -271,6 +282,7 @@ do_deploy() {
       "SubnetIds=$SUBNET_IDS" \
       "AllowedIngressCidr=$ALLOWED_CIDR" \
       "AssignPublicIp=$ASSIGN_PUBLIC_IP" \
+      "CollectorImageCachePrefix=$COLLECTOR_IMAGE_CACHE_PREFIX" \
       "DesiredCount=$DESIRED_COUNT" \
       "LoadBalancer=$LOAD_BALANCER" \
       "LoadBalancerSubnetIds=$ALB_SUBNET_IDS" \
@@ -283,7 +295,8 @@ do_deploy() {
       "LogRetentionDays=$LOG_RETENTION_DAYS" \
       "AlertEmail=$ALERT_EMAIL" \
       "CollectorConfig=$config_1" \
-      "CollectorConfigContinued=$config_2"
+      "CollectorConfigContinued=$config_2" \
+      "CollectorConfigSha256=$config_sha256"
 
   say "Reading stack outputs"
   if $DRY_RUN; then
@@ -307,7 +320,12 @@ do_deploy() {
   rendered=$(render "$TASK_DEF_TEMPLATE" \
     "STACK_NAME=$STACK_NAME" "AWS_REGION=$REGION" "AWS_ACCOUNT_ID=$account" \
     "AMP_WORKSPACE_ID=$workspace" "APP_IMAGE=$APP_IMAGE" "TRACES_EXPORTER=$(traces_exporter)" \
-    "TASK_ROLE_ARN=$(stack_output TaskRoleArn)" "EXECUTION_ROLE_ARN=$(stack_output ExecutionRoleArn)")
+    "TASK_ROLE_ARN=$(stack_output TaskRoleArn)" "EXECUTION_ROLE_ARN=$(stack_output ExecutionRoleArn)" \
+    "COLLECTOR_CONFIG_SHA256=$config_sha256")
+  if [[ -n $COLLECTOR_IMAGE_CACHE_PREFIX ]]; then   # the stack's image: the same one through the cache rule
+    local public=public.ecr.aws/aws-observability/aws-otel-collector:
+    rendered=${rendered//"$public"/"$account.dkr.ecr.$REGION.amazonaws.com/$COLLECTOR_IMAGE_CACHE_PREFIX/aws-observability/aws-otel-collector:"}
+  fi
   if $DRY_RUN; then
     say "DRY RUN: would write this to $OUT_DIR/task-definition.json:"
     printf '%s\n' "$rendered"

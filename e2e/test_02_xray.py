@@ -1,11 +1,12 @@
 """What a user sees in the X-Ray console: the segments the collector's awsxray exporter delivered."""
 
 import os
+import re
 import time
 
 import pytest
 
-from conftest import (BASE, CALLS, ECS_META, SERVICE, SERVICE_A, SERVICE_B, get, get_json, is_subsegment,
+from conftest import (BASE, CALLS, CONFIG, ECS_META, SERVICE, SERVICE_A, SERVICE_B, get, get_json, is_subsegment,
                       server_segment, wait_for_trace)
 
 TRACED = [c for c in CALLS if c[1] != "/health"]
@@ -31,6 +32,19 @@ def test_server_segment_has_service_name_http_data_and_flags(traffic, instance, 
     # X-Ray's flags: fault for 5xx, error for 4xx, neither for success.
     assert bool(seg.get("fault")) == (status >= 500), seg
     assert bool(seg.get("error")) == (400 <= status < 500), seg
+
+
+@pytest.mark.parametrize("path", ["/orders/7", "/orders/0"])
+def test_every_indexed_attribute_of_the_config_is_an_annotation_on_the_app_segment(traffic, path):
+    # What a user filters on in the X-Ray console (annotation.http.route = "/orders/{id}"): each
+    # indexed_attributes entry of the shipped config, on the segment the stand-in stored from the real app.
+    (listed,) = re.findall(r"(?m)^\s+indexed_attributes: \[(.*)\]$", CONFIG.read_text())   # the e2e venv has no YAML
+    indexed = [key.strip() for key in listed.split(",")]
+    docs = wait_for_trace(_trace_id(traffic, "A", path), lambda d: server_segment(d, SERVICE_A, path),
+                          f"the {SERVICE_A} segment for {path}")
+    annotations = server_segment(docs, SERVICE_A, path).get("annotations", {})
+    assert [key for key in indexed if key not in annotations] == [], annotations
+    assert annotations.get("http.route") == "/orders/{id}", annotations
 
 
 @pytest.mark.parametrize("instance", ["A", "B"])
@@ -66,9 +80,11 @@ def test_segments_carry_ecs_origin_and_metadata(traffic, instance, container):
     # The container name only the app itself can know (its own metadata); the contrib EcsResource gives up
     # silently after 2 s, so on a starved machine it may be missing, but it is never another container's.
     assert ecs.get("container", container) == container, seg
-    # Trace -> logs: the segment names the app container's CloudWatch Logs group (awslogs driver).
+    # Trace -> logs: the segment names the app container's CloudWatch Logs group (awslogs driver), which the
+    # app's own EcsResource reads; the collector's ecs detector ran when the app was still PENDING (the
+    # stand-in's ECS start order), so the collector's own group or a second one never appears.
     log_group = get_json(f"{ECS_META}/v4/{container}")["LogOptions"]["awslogs-group"]
-    assert log_group in [g.get("log_group") for g in seg["aws"].get("cloudwatch_logs", [])], seg["aws"]
+    assert [g.get("log_group") for g in seg["aws"].get("cloudwatch_logs", [])] == [log_group], seg["aws"]
 
 
 def test_one_trace_spans_both_services(traffic):

@@ -190,7 +190,11 @@ class Sent:
 def _otlp(resource_key: str, scope_key: str, items_key: str, item: dict) -> bytes:
     """An OTLP/JSON request body from sample-app holding one span or metric."""
     return json.dumps({resource_key: [{
-        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "sample-app"}}]},
+        # What the app's resource carries on ECS: its own awslogs group, from its EcsResource (the collector's
+        # ecs detector runs before ECS starts the app, so it cannot add it).
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "sample-app"}},
+                                    {"key": "aws.log.group.names",
+                                     "value": {"arrayValue": {"values": [{"stringValue": "/ecs/sample-app"}]}}}]},
         scope_key: [{"scope": {"name": "collector-test"}, items_key: [item]}]}]}).encode()
 
 

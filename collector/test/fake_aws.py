@@ -6,23 +6,28 @@ collector something to talk to and records what it sent, so the tests can assert
 
   --metadata PORT  ECS task metadata endpoint v4 at /v4/test-container (container, task, stats)
   --xray PORT      X-Ray: POST /TraceSegments, /GetSamplingRules, /SamplingTargets
-  --amp PORT       AMP:   POST /workspaces/<id>/api/v1/remote_write
+  --amp PORT       AMP:   POST /workspaces/<id>/api/v1/remote_write; under /throttled/... always 429
+                   (AMP throttling: the retry cadence test points the collector there)
 
-Every request is appended as one JSON line to --record FILE (method, path, selected headers, body
-size; for X-Ray the JSON body, for AMP the label sets of the decoded snappy/protobuf WriteRequest). Binds 127.0.0.1 only. Stops on SIGTERM/SIGINT.
+Every request is appended as one JSON line to --record FILE (arrival time, method, path, selected headers,
+body size and SHA-256 (a retried request repeats its body); for X-Ray the JSON body, for AMP the label sets of the decoded snappy/protobuf WriteRequest). Binds 127.0.0.1 only. Stops on SIGTERM/SIGINT.
 """
 import argparse
+import hashlib
 import json
 import signal
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TASK_ARN = "arn:aws:ecs:us-west-2:123456789012:task/test-cluster/0123456789abcdef0123456789abcdef"
 CONTAINERS = [
+    # PENDING: ECS starts the app only once the collector is HEALTHY (dependsOn), so this is what the
+    # collector's one resource detection at start sees.
     {"DockerId": "aaaa1111", "Name": "sample-app", "DockerName": "ecs-sample-app-1",
      "Image": "sample-app:local", "ImageID": "sha256:aaaa", "Type": "NORMAL",
-     "KnownStatus": "RUNNING", "DesiredStatus": "RUNNING",
+     "KnownStatus": "PENDING", "DesiredStatus": "RUNNING",
      "Limits": {"CPU": 512, "Memory": 1024},
      "LogDriver": "awslogs",
      "LogOptions": {"awslogs-group": "/ecs/sample-app", "awslogs-region": "us-west-2",
@@ -160,9 +165,9 @@ def make_handler(kind, record):
             pass
 
         def _record(self, body):
-            entry = {"kind": kind, "method": self.command, "path": self.path,
+            entry = {"t": time.time(), "kind": kind, "method": self.command, "path": self.path,
                      "headers": {k: v for k, v in ((h, self.headers.get(h)) for h in HEADERS) if v},
-                     "body_len": len(body)}
+                     "body_len": len(body), "body_sha256": hashlib.sha256(body).hexdigest()}
             if kind == "xray" and body:
                 try:
                     entry["json"] = json.loads(body)
@@ -206,6 +211,8 @@ def make_handler(kind, record):
             if kind == "xray" and self.path == "/SamplingTargets":
                 return self._send(200, {"SamplingTargetDocuments": [], "UnprocessedStatistics": [],
                                         "LastRuleModification": 0})
+            if kind == "amp" and self.path.startswith("/throttled/"):
+                return self._send(429, {"message": "Rate exceeded"})   # AMP's ThrottlingException status
             if kind == "amp" and self.path.endswith("/api/v1/remote_write"):
                 return self._send(200)
             return self._send(404, {"message": "not found"})

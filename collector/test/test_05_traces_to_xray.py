@@ -2,8 +2,9 @@
 call goes through awsproxy; every X-Ray call is SigV4-signed for xray in us-west-2."""
 
 import pytest
+import yaml
 
-from conftest import TASK_ARN
+from conftest import CONFIG, TASK_ARN
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,15 @@ def test_http_route_is_an_indexed_annotation(segment):
     assert segment.get("annotations", {}).get("http.route") == "/api/orders/{id}", segment
 
 
+def test_every_indexed_attribute_of_the_config_is_an_annotation_of_the_segment(segment):
+    # The span sent carries every span attribute the config indexes (http.request.method and
+    # http.response.status_code are also folded into segment.http: the exporter re-adds indexed ones). A
+    # resource attribute would be matched as "otel.resource.<key>", so a bare resource key is never indexed.
+    indexed = yaml.safe_load(CONFIG.read_text())["exporters"]["awsxray"]["indexed_attributes"]
+    missing = [key for key in indexed if key not in segment.get("annotations", {})]
+    assert missing == [], (missing, segment.get("annotations"))
+
+
 def test_url_path_is_not_indexed_only_metadata(segment):
     annotations = segment.get("annotations", {})
     assert "url.path" not in annotations and "url_path" not in annotations, segment
@@ -50,9 +60,10 @@ def test_segment_has_the_ecs_origin_and_task_from_resource_detection(segment):
 
 
 def test_segment_links_the_app_cloudwatch_log_group(segment):
-    # trace -> logs: X-Ray's console opens the app's log group from here.
+    # trace -> logs: X-Ray's console opens the app's log group from here. The app's resource names it; the
+    # collector's ecs detector saw the app PENDING at its start (ECS start order) and adds nothing else.
     groups = [g.get("log_group") for g in segment.get("aws", {}).get("cloudwatch_logs", [])]
-    assert "/ecs/sample-app" in groups, segment
+    assert groups == ["/ecs/sample-app"], segment
 
 
 def test_every_PutTraceSegments_call_is_sigv4_signed_for_xray(fakes, delivered):

@@ -5,11 +5,13 @@ Files owned by other parts of the project are required: a missing one fails the 
 from __future__ import annotations
 
 import re
-import subprocess
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+import config_budget
+from config_budget import HEADROOM, SSM_ADVANCED_TIER
 
 from conftest import (APP_SRC, REPO, COLLECTOR_CONFIG, COMPOSE, DEPLOY, DOCKERFILE, container, env_of,
                       require_file)
@@ -17,8 +19,6 @@ from conftest import (APP_SRC, REPO, COLLECTOR_CONFIG, COMPOSE, DEPLOY, DOCKERFI
 ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
 # Variables ECS itself injects into every container of a task.
 ECS_PROVIDED = {"ECS_CONTAINER_METADATA_URI_V4", "ECS_CONTAINER_METADATA_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"}
-SSM_ADVANCED_TIER = 8192       # bytes, the collector config's SSM parameter (deploy/cloudformation.yaml)
-HEADROOM = 0.10                # of that limit, kept free for a user's own additions
 ADOT_HEALTHCHECK_PORT = 13133   # what ADOT's /healthcheck binary probes
 
 
@@ -58,7 +58,9 @@ def test_every_env_reference_is_provided(collector_text, task_def):
 
 def test_task_definition_sets_nothing_the_config_ignores(collector_text, task_def):
     col = container(task_def, "aws-otel-collector")
-    used = {name for name, _ in ENV_REF.findall(collector_text)} | {"AOT_CONFIG_CONTENT"} | GO_RUNTIME_VARS
+    # COLLECTOR_CONFIG_SHA256 is read by nothing on purpose: it makes every config change a new revision.
+    used = {name for name, _ in ENV_REF.findall(collector_text)} | {"AOT_CONFIG_CONTENT", "COLLECTOR_CONFIG_SHA256"} \
+        | GO_RUNTIME_VARS
     unused = set(env_of(col)) - used
     assert unused == set(), f"collector env vars not referenced by the config: {unused}"
 
@@ -125,15 +127,18 @@ def test_memory_limiter_follows_a_container_limit(collector, task_def):
 
 
 def test_ssm_value_fits_advanced_tier_with_headroom(collector_text):
-    stored = subprocess.run([str(DEPLOY / "deploy.sh"), "--print-collector-config"], capture_output=True,
-                            text=True, check=True, timeout=30).stdout
-    size = len(stored.encode("utf-8"))
-    room = int(SSM_ADVANCED_TIER * (1 - HEADROOM))
-    assert 0 < size <= room, (
-        f"collector config is {size} bytes as stored in SSM; keep it under {room} bytes so that "
+    budget = config_budget.stored_config()
+    assert 0 < budget.size <= budget.allowed, (
+        f"collector config is {budget.size} bytes as stored in SSM; keep it under {budget.allowed} bytes so that "
         f"{HEADROOM:.0%} of the Advanced tier's {SSM_ADVANCED_TIER} bytes stay free for users' additions")
     # Dropping comments must not change the configuration the collector sees.
-    assert yaml.safe_load(stored) == yaml.safe_load(collector_text)
+    assert yaml.safe_load(budget.stored) == yaml.safe_load(collector_text)
+
+
+def test_docs_quote_the_config_size_and_headroom_this_check_computes():
+    quoted = config_budget.docs_block(config_budget.DOCS.read_text(encoding="utf-8"))
+    assert quoted == config_budget.stored_config().sentence(), (
+        "docs/deploy.md quotes stale config-size figures: run `python3 deploy/tests/config_budget.py --write`")
 
 
 def test_app_defaults_match_task_definition(task_def):
@@ -218,8 +223,9 @@ def test_compose_agrees(task_def):
     # Same collector image (by default) and the same health probe.
     assert ecs_col["image"] in str(col["image"])
     assert col["healthcheck"]["test"] == ecs_col["healthCheck"]["command"]
-    # The collector gets the variables ECS gives it (values differ: stand-ins instead of AWS).
-    assert set(env_of(ecs_col)) <= set(compose_env(col))
+    # The collector gets the variables ECS gives it (values differ: stand-ins instead of AWS); the config hash
+    # only makes ECS roll the service, which compose has no use for (it mounts the file).
+    assert set(env_of(ecs_col)) - {"COLLECTOR_CONFIG_SHA256"} <= set(compose_env(col))
     assert app.get("read_only") is True and col.get("read_only") is True
 
 

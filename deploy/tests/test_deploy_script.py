@@ -1,6 +1,7 @@
 """deploy/deploy.sh: strict bash, clear errors, an offline --dry-run, and the real flow against a fake `aws`."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -146,6 +147,7 @@ def test_bad_input_names_the_variable(fake_aws, flag, value, variable):
     (["--scaling", "cpu", "--max-tasks", "11"], "MAX_TASKS (--max-tasks)"),
     (["--traces", "jaeger"], "TRACES_PATH (--traces)"),
     (["--alert-email", "oncall"], "ALERT_EMAIL (--alert-email)"),
+    (["--collector-image-cache", "ECR_Public"], "COLLECTOR_IMAGE_CACHE_PREFIX (--collector-image-cache)"),
 ])
 def test_bad_option_combination_names_the_variable(fake_aws, extra, variable):
     env, calls = fake_aws
@@ -233,6 +235,64 @@ def test_config_travels_in_two_parameters_that_join_to_the_stored_text(fake_aws,
     # What the stack stores (CollectorConfigParameter: !If/!Join with "\n") is exactly the stored text.
     assert (first + "\n" + rest if rest else first) == stored
     assert not first.endswith("\n") and not rest.startswith("\n")
+
+
+def deployed_parameters(fake_aws, tmp_path, config_text: str) -> dict:
+    """The stack parameters deploy.sh passes for a collector config file holding `config_text`."""
+    env, calls = fake_aws
+    cfg = tmp_path / f"cfg-{len(calls())}.yaml"
+    cfg.write_text(config_text)
+    r = run([*GOOD_ARGS, "--out-dir", str(tmp_path / "out"), "--collector-config", str(cfg)], env)
+    assert r.returncode == 0, r.stderr
+    deploy = [c for c in calls() if c[:2] == ["cloudformation", "deploy"]][-1]
+    params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
+    return {**params, "SubnetIds": params["SubnetIds"].split(",")}
+
+
+def test_a_collector_config_change_is_a_new_task_definition_revision(fake_aws, tmp_path):
+    # ECS starts a deployment only when the service's task definition changes; the config lives in SSM, so the
+    # stack must carry something of the config into the task definition itself.
+    from test_template_agreement import template_task_def
+    from cfn import load_template
+    from conftest import TEMPLATE
+    template = load_template(TEMPLATE)
+    one = deployed_parameters(fake_aws, tmp_path, "receivers:\n  otlp: {}\n")
+    two = deployed_parameters(fake_aws, tmp_path, "receivers:\n  otlp: {protocols: {grpc: {}}}\n")
+    again = deployed_parameters(fake_aws, tmp_path, "# only a comment differs\nreceivers:\n  otlp: {}\n")
+    assert template_task_def(template, one) != template_task_def(template, two)
+    # The same stored text (comments are stripped) is the same revision: no deployment for nothing.
+    assert template_task_def(template, one) == template_task_def(template, again)
+    # What the collector container carries is the SHA-256 of the text stored in SSM.
+    collector = template_task_def(template, two)["containerDefinitions"][0]
+    env_ = {e["name"]: e["value"] for e in collector["environment"]}
+    stored = two["CollectorConfig"] + ("\n" + two["CollectorConfigContinued"] if two["CollectorConfigContinued"] else "")
+    assert env_["COLLECTOR_CONFIG_SHA256"] == hashlib.sha256(stored.encode()).hexdigest()
+    # The rendered task-definition.json (register-task-definition by hand) carries the value of the last run.
+    rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
+    assert {e["name"]: e["value"] for e in rendered["containerDefinitions"][0]["environment"]}[
+        "COLLECTOR_CONFIG_SHA256"] == again["CollectorConfigSha256"]
+
+
+def test_private_subnets_without_nat_pull_the_collector_through_the_cache(fake_aws, tmp_path):
+    env, calls = fake_aws
+    r = run([*GOOD_ARGS, "--assign-public-ip", "DISABLED", "--collector-image-cache", "ecr-public",
+             "--out-dir", str(tmp_path / "out")], env)
+    assert r.returncode == 0, r.stderr
+    deploy = [c for c in calls() if c[:2] == ["cloudformation", "deploy"]][-1]
+    params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
+    assert (params["CollectorImageCachePrefix"], params["AssignPublicIp"]) == ("ecr-public", "DISABLED")
+    rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
+    assert rendered["containerDefinitions"][0]["image"] == \
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com/ecr-public/aws-observability/aws-otel-collector:v0.49.0"
+
+
+def test_a_deployment_whose_tasks_do_not_start_is_rolled_back():
+    from cfn import load_template
+    from conftest import TEMPLATE
+    deployment = load_template(TEMPLATE)["Resources"]["Service"]["Properties"]["DeploymentConfiguration"]
+    assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    # Old tasks keep serving until the new revision's tasks are healthy.
+    assert deployment["MinimumHealthyPercent"] == 100
 
 
 def test_real_flow_against_fake_aws(fake_aws, tmp_path):

@@ -22,6 +22,7 @@ VARIANTS = {
     "otlp": {"TracesPath": "otlp", "EnableTransactionSearch": "true"},
     "alb-https-scaling": {"LoadBalancer": "internet-facing", "CertificateArn": CERTIFICATE, "ScalingMetric": "requests"},
     "alb-http-cpu": {"LoadBalancer": "internet-facing", "ScalingMetric": "cpu"},
+    "private-no-nat": {"AssignPublicIp": "DISABLED", "CollectorImageCachePrefix": "ecr-public"},
 }
 
 # No network for the scanners: checkov's --skip-download plus BC_SKIP_MAPPING keep it offline; any HTTP

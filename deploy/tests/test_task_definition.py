@@ -20,7 +20,7 @@ FARGATE_SIZES = {"256": {512, 1024, 2048}, "512": set(range(1024, 4097, 1024))}
 def test_placeholders_are_the_documented_set():
     found = set(PLACEHOLDER.findall(TASK_DEF.read_text()))
     assert found == {"STACK_NAME", "AWS_REGION", "AWS_ACCOUNT_ID", "AMP_WORKSPACE_ID", "APP_IMAGE",
-                     "TASK_ROLE_ARN", "EXECUTION_ROLE_ARN", "TRACES_EXPORTER"}
+                     "TASK_ROLE_ARN", "EXECUTION_ROLE_ARN", "TRACES_EXPORTER", "COLLECTOR_CONFIG_SHA256"}
     assert found <= set(VALUES)
 
 

@@ -64,7 +64,7 @@ def resolver(template, params: dict | None = None) -> Resolver:
     refs.update({name: f"<{name}>" for name in res if name not in refs})   # any other resource: a marker
     params = {"AppImage": VALUES["APP_IMAGE"], "AppImageRepositoryArn": VALUES["APP_ECR_REPOSITORY_ARN"],
               "VpcId": "vpc-0abc123", "SubnetIds": ["subnet-0aa", "subnet-0bb"], "AllowedIngressCidr": "203.0.113.7/32",
-              "CollectorConfig": "receivers: {}",
+              "CollectorConfig": "receivers: {}", "CollectorConfigSha256": VALUES["COLLECTOR_CONFIG_SHA256"],
               **(params or {})}
     return Resolver(template, params=params, pseudo=pseudo, refs=refs, attrs=attrs)
 

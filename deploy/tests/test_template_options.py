@@ -12,7 +12,7 @@ from test_template_agreement import ALB_PARAMS, OTLP_PARAMS, resolver
 
 OPTIONAL = {"ServiceIngressFromLoadBalancer", "LoadBalancerSecurityGroup", "LoadBalancerHttpsIngress", "Alb",
             "TargetGroup", "HttpListener", "HttpsListener", "ScalableTarget", "ScalingPolicy",
-            "TransactionSearchLogsPolicy", "TransactionSearch"}
+            "TransactionSearchLogsPolicy", "TransactionSearch", "CollectorImageCacheRule"}
 HTTP_ALB = {"LoadBalancer": "internet-facing"}
 
 
@@ -153,3 +153,51 @@ def test_service_url_output_only_with_the_load_balancer(template):
     assert r.resolve(outputs["ServiceUrl"]["Value"]) == "https://ecs-otel-sample-123.us-west-2.elb.amazonaws.com"
     r = resolver(template, HTTP_ALB)
     assert r.resolve(outputs["ServiceUrl"]["Value"]) == "http://ecs-otel-sample-123.us-west-2.elb.amazonaws.com"
+
+
+PRIVATE_NO_NAT = {"AssignPublicIp": "DISABLED", "CollectorImageCachePrefix": "ecr-public"}
+COLLECTOR_REPOSITORY = "ecr-public/aws-observability/aws-otel-collector"
+
+
+def test_private_subnets_without_nat_pull_the_collector_from_ecr_public_through_a_cache_rule(template):
+    # VPC interface endpoints serve the account's private ECR, never public.ecr.aws: the rule makes ECR Public's
+    # image available at <account>.dkr.ecr.<region>.amazonaws.com/<prefix>/..., and the task pulls it there.
+    res = resources(template, PRIVATE_NO_NAT)
+    assert res["CollectorImageCacheRule"] == {"EcrRepositoryPrefix": "ecr-public", "UpstreamRegistry": "ecr-public",
+                                              "UpstreamRegistryUrl": "public.ecr.aws"}
+    collector = res["TaskDefinition"]["ContainerDefinitions"][0]
+    assert collector["Image"] == f"123456789012.dkr.ecr.us-west-2.amazonaws.com/{COLLECTOR_REPOSITORY}:v0.49.0"
+    # The execution role may pull (and on the first pull import) exactly that repository, nothing else.
+    statements = res["ExecutionRole"]["Policies"][0]["PolicyDocument"]["Statement"]
+    cache = [s for s in statements if s["Sid"] == "EcrPullCollectorThroughCache"]
+    assert cache == [{"Sid": "EcrPullCollectorThroughCache", "Effect": "Allow",
+                      "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                 "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                      "Resource": f"arn:aws:ecr:us-west-2:123456789012:repository/{COLLECTOR_REPOSITORY}"}]
+    # The service starts no task before the rule exists.
+    assert "CollectorImageCacheRule" in str(template["Resources"]["LoadBalancerReady"]["Metadata"])
+    assert template["Resources"]["Service"]["DependsOn"] == "LoadBalancerReady"
+
+
+def test_the_default_stack_pulls_the_collector_from_ecr_public_with_no_cache_permission(template):
+    res = resources(template, {})
+    assert res["TaskDefinition"]["ContainerDefinitions"][0]["Image"] == \
+        "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
+    sids = [s["Sid"] for s in res["ExecutionRole"]["Policies"][0]["PolicyDocument"]["Statement"]]
+    assert "EcrPullCollectorThroughCache" not in sids
+
+
+def test_cache_permissions_are_iam_actions():
+    from test_policies import iam_reference
+    reference = iam_reference()
+    for action in ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository", "ecr:BatchGetImage"):
+        prefix, name = action.split(":")
+        assert name in reference[prefix]["privileges"], action
+
+
+def test_the_template_names_every_endpoint_a_private_subnet_without_nat_needs(template):
+    # Fargate pulls layers from S3 (gateway endpoint), the secret from SSM, logs to CloudWatch Logs; the collector
+    # talks to X-Ray and AMP; the app's own AWS calls need their services' endpoints too.
+    described = " ".join(template["Parameters"]["SubnetIds"]["Description"].split())
+    for endpoint in ("ecr.api", "ecr.dkr", "logs", "ssm", "xray", "aps-workspaces", "S3 gateway"):
+        assert endpoint in described, endpoint

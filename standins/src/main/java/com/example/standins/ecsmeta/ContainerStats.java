@@ -17,7 +17,7 @@ final class ContainerStats {
 
   private ContainerStats() {}
 
-  static ObjectNode stats(String name, String dockerId, Instant startedAt, Instant now) {
+  static ObjectNode stats(String name, String dockerId, long limitMib, Instant startedAt, Instant now) {
     boolean app = name.equals("sample-app");
     long elapsedNanos = Math.max(1_000_000_000L, Duration.between(startedAt, now).toNanos());
     long prevNanos = elapsedNanos - 1_000_000_000L;
@@ -35,13 +35,13 @@ final class ContainerStats {
     ObjectNode memory = s.putObject("memory_stats");
     memory.put("usage", usage);
     memory.put("max_usage", (app ? 220 : 80) * MIB);
-    memory.put("limit", (app ? 384 : 128) * MIB);
+    memory.put("limit", limitMib * MIB);
     ObjectNode memStats = memory.putObject("stats");
     memStats.put("cache", 12 * MIB);
     memStats.put("rss", usage - 12 * MIB);
     memStats.put("total_cache", 12 * MIB);
     memStats.put("total_rss", usage - 12 * MIB);
-    memStats.put("hierarchical_memory_limit", (app ? 384 : 128) * MIB);
+    memStats.put("hierarchical_memory_limit", limitMib * MIB);
     long seconds = elapsedNanos / 1_000_000_000L;
     ObjectNode blkio = s.putObject("blkio_stats");
     ArrayNode bytes = blkio.putArray("io_service_bytes_recursive");

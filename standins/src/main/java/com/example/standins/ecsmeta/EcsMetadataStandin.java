@@ -9,6 +9,8 @@ import com.example.standins.admin.StandinStats;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,6 +18,11 @@ import java.util.regex.Pattern;
  * ECS task metadata endpoint v4 stand-in. Point {@code ECS_CONTAINER_METADATA_URI_V4} at
  * {@code http://127.0.0.1:4513/v4/<container>} where {@code <container>} is a container name of the fake task
  * ({@code sample-app}, {@code aws-otel-collector}) or its DockerId. Like the real endpoint, it has no authentication.
+ *
+ * <p>Start order as ECS runs task-definition.json: a container with {@code dependsOn} (the app waits for the
+ * collector to be HEALTHY) is PENDING, absent from the task stats, until it runs; the first sign that it runs is
+ * its own first call to its endpoint, so from then on it is RUNNING. The collector's {@code ecs} resource detector,
+ * which runs once at its start, therefore sees the app PENDING, as it would on ECS.
  */
 public final class EcsMetadataStandin implements Standin {
   private static final Pattern ROUTE = Pattern.compile("^/v4/([^/]+)(/task)?(/stats)?/?$");
@@ -23,15 +30,27 @@ public final class EcsMetadataStandin implements Standin {
   private final Clock clock;
   private final Instant startedAt;
   private final TaskModel task;
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
 
-  private EcsMetadataStandin(Clock clock, String region) {
+  private EcsMetadataStandin(Clock clock, String region, TaskDefinitionFacts facts) {
     this.clock = clock;
     this.startedAt = clock.instant().minusSeconds(60);
-    this.task = new TaskModel(region, startedAt);
+    this.task = new TaskModel(region, startedAt, facts);
+    for (String name : TaskModel.CONTAINERS) {
+      if (facts.container(name).dependsOn().isEmpty()) {
+        running.add(name);
+      }
+    }
   }
 
+  /** The fake task of the repository's task-definition.json (bundled in the jar). */
   public static EcsMetadataStandin create(Clock clock, String region) {
-    return new EcsMetadataStandin(requireNonNull(clock, "clock"), requireNonNull(region, "region"));
+    return create(clock, region, TaskDefinitionFacts.bundled(TaskModel.FAMILY));
+  }
+
+  static EcsMetadataStandin create(Clock clock, String region, TaskDefinitionFacts facts) {
+    return new EcsMetadataStandin(requireNonNull(clock, "clock"), requireNonNull(region, "region"),
+        requireNonNull(facts, "facts"));
   }
 
   @Override
@@ -53,23 +72,31 @@ public final class EcsMetadataStandin implements Standin {
       return notFound("unknown container id '" + m.group(1) + "'; use one of " + TaskModel.CONTAINERS
           + " or their DockerIds");
     }
+    running.add(container);   // it calls its own endpoint, so it runs
     boolean taskLevel = m.group(2) != null;
     boolean statsLevel = m.group(3) != null;
     Instant now = clock.instant();
     if (taskLevel && statsLevel) {
       ObjectNode all = Reply.JSON.createObjectNode();
       for (String name : TaskModel.CONTAINERS) {
-        all.set(TaskModel.dockerId(name), ContainerStats.stats(name, TaskModel.dockerId(name), startedAt, now));
+        if (running.contains(name)) {
+          all.set(TaskModel.dockerId(name), stats(name, now));
+        }
       }
       return Reply.json(200, all);
     }
     if (taskLevel) {
-      return Reply.json(200, task.task());
+      return Reply.json(200, task.task(running::contains));
     }
     if (statsLevel) {
-      return Reply.json(200, ContainerStats.stats(container, TaskModel.dockerId(container), startedAt, now));
+      return Reply.json(200, stats(container, now));
     }
-    return Reply.json(200, task.container(container));
+    return Reply.json(200, task.container(container, true));
+  }
+
+  private ObjectNode stats(String container, Instant now) {
+    return ContainerStats.stats(container, TaskModel.dockerId(container),
+        task.facts().container(container).memoryMib(), startedAt, now);
   }
 
   private static Reply notFound(String message) {

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * One fake Fargate task, shaped like the "Task metadata endpoint version 4" Fargate examples in the ECS documentation:
- * the sample app and the ADOT collector sidecar, awsvpc networking, awslogs logging.
+ * the sample app and the ADOT collector sidecar, awsvpc networking, awslogs logging. Memory limits and log groups
+ * are the repository's task-definition.json's; whether a container is RUNNING yet is the caller's (start order).
  */
 final class TaskModel {
   static final String ACCOUNT = "111122223333";
@@ -15,17 +16,23 @@ final class TaskModel {
   static final String TASK_ID = "5e1f0d5c1a2b4c3d8e9f0a1b2c3d4e5f";
   static final String FAMILY = "ecs-otel-sample";
   static final String REVISION = "1";
-  static final String LOG_GROUP = "/ecs/ecs-otel-sample";
   static final List<String> CONTAINERS = List.of("sample-app", "aws-otel-collector");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String region;
   private final Instant startedAt;
+  private final TaskDefinitionFacts facts;
 
-  TaskModel(String region, Instant startedAt) {
+  TaskModel(String region, Instant startedAt, TaskDefinitionFacts facts) {
     this.region = region;
     this.startedAt = startedAt;
+    this.facts = facts;
+    CONTAINERS.forEach(facts::container);   // fails at start if the task definition lacks one
+  }
+
+  TaskDefinitionFacts facts() {
+    return facts;
   }
 
   String clusterArn() {
@@ -50,7 +57,8 @@ final class TaskModel {
     return null;
   }
 
-  ObjectNode container(String name) {
+  /** A container's metadata; a container that is not {@code running} yet is PENDING and has no StartedAt. */
+  ObjectNode container(String name, boolean running) {
     boolean app = name.equals("sample-app");
     ObjectNode c = JSON.createObjectNode();
     c.put("DockerId", dockerId(name));
@@ -66,15 +74,17 @@ final class TaskModel {
     labels.put("com.amazonaws.ecs.task-definition-family", FAMILY);
     labels.put("com.amazonaws.ecs.task-definition-version", REVISION);
     c.put("DesiredStatus", "RUNNING");
-    c.put("KnownStatus", "RUNNING");
-    c.putObject("Limits").put("CPU", app ? 192 : 64).put("Memory", app ? 384 : 128);
+    c.put("KnownStatus", running ? "RUNNING" : "PENDING");
+    c.putObject("Limits").put("CPU", app ? 192 : 64).put("Memory", facts.container(name).memoryMib());
     c.put("CreatedAt", startedAt.toString());
-    c.put("StartedAt", startedAt.plusMillis(500).toString());
+    if (running) {
+      c.put("StartedAt", startedAt.plusMillis(500).toString());
+    }
     c.put("Type", "NORMAL");
     c.put("LogDriver", "awslogs");
     ObjectNode log = c.putObject("LogOptions");
     log.put("awslogs-create-group", "true");
-    log.put("awslogs-group", LOG_GROUP);
+    log.put("awslogs-group", facts.container(name).logGroup());
     log.put("awslogs-region", region);
     log.put("awslogs-stream", "ecs/" + name + "/" + TASK_ID);
     c.put("ContainerARN", "arn:aws:ecs:" + region + ":" + ACCOUNT + ":container/" + CLUSTER + "/" + TASK_ID + "/"
@@ -95,7 +105,8 @@ final class TaskModel {
     return c;
   }
 
-  ObjectNode task() {
+  /** The task's metadata, each container RUNNING or not as {@code running} says. */
+  ObjectNode task(java.util.function.Predicate<String> running) {
     ObjectNode t = JSON.createObjectNode();
     t.put("Cluster", clusterArn());
     t.put("TaskARN", taskArn());
@@ -103,13 +114,13 @@ final class TaskModel {
     t.put("Revision", REVISION);
     t.put("DesiredStatus", "RUNNING");
     t.put("KnownStatus", "RUNNING");
-    t.putObject("Limits").put("CPU", 0.25).put("Memory", 512);
+    t.putObject("Limits").put("CPU", facts.taskCpuUnits() / 1024.0).put("Memory", facts.taskMemoryMib());
     t.put("PullStartedAt", startedAt.minusSeconds(20).toString());
     t.put("PullStoppedAt", startedAt.minusSeconds(5).toString());
     t.put("AvailabilityZone", region + "a");
     t.put("LaunchType", "FARGATE");
     var containers = t.putArray("Containers");
-    CONTAINERS.forEach(name -> containers.add(container(name)));
+    CONTAINERS.forEach(name -> containers.add(container(name, running.test(name))));
     t.putObject("ClockDrift").put("ClockErrorBound", 0.5).put("ReferenceTimestamp", startedAt.toString())
         .put("ClockSynchronizationStatus", "SYNCHRONIZED");
     t.putObject("EphemeralStorageMetrics").put("Utilized", 261).put("Reserved", 20496);

@@ -19,6 +19,67 @@ import org.junit.jupiter.api.Test;
 
 class EcsMetadataStandinTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNode TASK_DEFINITION = readTaskDefinition();
+
+  private static JsonNode readTaskDefinition() {
+    try {
+      return JSON.readTree(java.nio.file.Path.of("..", "task-definition.json").toFile());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode definitionOf(String container) {
+    for (JsonNode c : TASK_DEFINITION.path("containerDefinitions")) {
+      if (c.path("name").asText().equals(container)) {
+        return c;
+      }
+    }
+    throw new AssertionError("task-definition.json has no " + container);
+  }
+
+  private static JsonNode named(JsonNode task, String container) {
+    for (JsonNode c : task.path("Containers")) {
+      if (c.path("Name").asText().equals(container)) {
+        return c;
+      }
+    }
+    throw new AssertionError("the task has no " + container);
+  }
+
+  @Test
+  void appThatDependsOnTheCollectorIsPendingUntilItRunsAsOnEcs() throws Exception {
+    // The collector starts first (the app waits for it to be HEALTHY): its resource detection sees the app PENDING.
+    JsonNode first = json("/v4/aws-otel-collector/task");
+    assertThat(named(first, "aws-otel-collector").path("KnownStatus").asText()).isEqualTo("RUNNING");
+    assertThat(named(first, "sample-app").path("KnownStatus").asText()).isEqualTo("PENDING");
+    assertThat(named(first, "sample-app").has("StartedAt")).isFalse();
+    assertThat(json("/v4/aws-otel-collector/task/stats").has(TaskModel.dockerId("sample-app"))).isFalse();
+    // The app's first call to its own endpoint is the first sign it runs.
+    assertThat(json("/v4/sample-app").path("KnownStatus").asText()).isEqualTo("RUNNING");
+    JsonNode later = json("/v4/aws-otel-collector/task");
+    assertThat(named(later, "sample-app").path("KnownStatus").asText()).isEqualTo("RUNNING");
+    assertThat(json("/v4/aws-otel-collector/task/stats").has(TaskModel.dockerId("sample-app"))).isTrue();
+  }
+
+  @Test
+  void memoryLimitsAndLogGroupsAreTheTaskDefinitions() throws Exception {
+    json("/v4/sample-app");
+    JsonNode task = json("/v4/aws-otel-collector/task");
+    JsonNode stats = json("/v4/aws-otel-collector/task/stats");
+    for (String name : TaskModel.CONTAINERS) {
+      JsonNode definition = definitionOf(name);
+      int mib = definition.path("memory").asInt();
+      assertThat(mib).as(name).isPositive();
+      assertThat(named(task, name).path("Limits").path("Memory").asInt()).as(name).isEqualTo(mib);
+      assertThat(stats.path(TaskModel.dockerId(name)).path("memory_stats").path("limit").asLong()).as(name)
+          .isEqualTo(mib * 1024L * 1024L);
+      assertThat(named(task, name).path("LogOptions").path("awslogs-group").asText()).as(name).isEqualTo(
+          definition.path("logConfiguration").path("options").path("awslogs-group").asText()
+              .replace("${STACK_NAME}", "ecs-otel-sample"));
+    }
+    assertThat(task.path("Limits").path("CPU").asDouble()).isEqualTo(TASK_DEFINITION.path("cpu").asInt() / 1024.0);
+  }
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
   private StandinServer server;
 
@@ -49,7 +110,7 @@ class EcsMetadataStandinTest {
     JsonNode app = json("/v4/sample-app");
     assertThat(app.path("Name").asText()).isEqualTo("sample-app");
     assertThat(app.path("LogDriver").asText()).isEqualTo("awslogs");
-    assertThat(app.path("LogOptions").path("awslogs-group").asText()).isEqualTo("/ecs/ecs-otel-sample");
+    assertThat(app.path("LogOptions").path("awslogs-group").asText()).isEqualTo("/ecs/ecs-otel-sample/sample-app");
     assertThat(app.path("LogOptions").path("awslogs-stream").asText()).startsWith("ecs/sample-app/");
     assertThat(app.path("ContainerARN").asText()).startsWith("arn:aws:ecs:us-west-2:");
     JsonNode collector = json("/v4/" + app.path("DockerId").asText().replace("1234567890", "2345678901"));
@@ -64,7 +125,7 @@ class EcsMetadataStandinTest {
     assertThat(task.path("TaskARN").asText()).startsWith("arn:aws:ecs:us-west-2:111122223333:task/");
     assertThat(task.path("Cluster").asText()).startsWith("arn:aws:ecs:us-west-2:111122223333:cluster/");
     assertThat(task.path("AvailabilityZone").asText()).isEqualTo("us-west-2a");
-    assertThat(task.path("Limits").path("Memory").asInt()).isEqualTo(512);
+    assertThat(task.path("Limits").path("Memory").asInt()).isEqualTo(TASK_DEFINITION.path("memory").asInt());
     assertThat(task.path("Containers").findValuesAsText("Name"))
         .containsExactly("sample-app", "aws-otel-collector");
   }

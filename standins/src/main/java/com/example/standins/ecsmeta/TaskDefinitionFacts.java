@@ -1,0 +1,64 @@
+package com.example.standins.ecsmeta;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the fake task takes from the repository's task-definition.json (bundled into the jar at build time), so the
+ * metadata the collector and the app read says what ECS would say for that task definition: the task's and each
+ * container's memory limit, each container's awslogs group, and which containers wait for another one (dependsOn)
+ * and so are not RUNNING when the first ones start.
+ */
+record TaskDefinitionFacts(int taskCpuUnits, int taskMemoryMib, Map<String, Container> containers) {
+  static final String RESOURCE = "/task-definition.json";
+
+  /** One container definition: its memory limit (MiB), awslogs group, and the containers it waits for. */
+  record Container(String name, int memoryMib, String logGroup, List<String> dependsOn) {}
+
+  TaskDefinitionFacts {
+    containers = Map.copyOf(requireNonNull(containers, "containers"));
+  }
+
+  /** The bundled task definition with the stack name {@code stackName} for its {@code ${STACK_NAME}} placeholder. */
+  static TaskDefinitionFacts bundled(String stackName) {
+    try (InputStream in = TaskDefinitionFacts.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE + " is not in the stand-ins jar: build it from the repository "
+            + "(standins/pom.xml copies ../task-definition.json)");
+      }
+      return parse(new ObjectMapper().readTree(in), stackName);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + RESOURCE, e);
+    }
+  }
+
+  static TaskDefinitionFacts parse(JsonNode taskDefinition, String stackName) {
+    Map<String, Container> containers = new LinkedHashMap<>();
+    for (JsonNode c : taskDefinition.path("containerDefinitions")) {
+      String name = c.path("name").asText();
+      String group = c.path("logConfiguration").path("options").path("awslogs-group").asText()
+          .replace("${STACK_NAME}", stackName);
+      List<String> waitsFor = new java.util.ArrayList<>();
+      c.path("dependsOn").forEach(d -> waitsFor.add(d.path("containerName").asText()));
+      containers.put(name, new Container(name, c.path("memory").asInt(), group, List.copyOf(waitsFor)));
+    }
+    return new TaskDefinitionFacts(Integer.parseInt(taskDefinition.path("cpu").asText("0")),
+        Integer.parseInt(taskDefinition.path("memory").asText("0")), containers);
+  }
+
+  Container container(String name) {
+    Container c = containers.get(name);
+    if (c == null) {
+      throw new IllegalStateException("task-definition.json has no container " + name);
+    }
+    return c;
+  }
+}
