@@ -227,6 +227,10 @@ def test_compose_agrees(task_def):
     # only makes ECS roll the service, which compose has no use for (it mounts the file).
     assert set(env_of(ecs_col)) - {"COLLECTOR_CONFIG_SHA256"} <= set(compose_env(col))
     assert app.get("read_only") is True and col.get("read_only") is True
+    # docker stops with SIGKILL after stop_grace_period (10 s by default) as ECS does after stopTimeout; the app
+    # budgets its drain and flush inside STOP_TIMEOUT_SECONDS, so both apps get the task definition's figure.
+    for name in ("sample-app", "sample-app-peer"):
+        assert services[name].get("stop_grace_period") == f"{ecs_app['stopTimeout']}s", name
 
 
 def test_trace_ui_runs_the_same_zipkin_everywhere():

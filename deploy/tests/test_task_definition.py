@@ -121,8 +121,12 @@ def test_stop_timeout_covers_shutdown_grace(task_def):
     app = container(task_def, "sample-app")
     grace = int(env_of(app).get("SHUTDOWN_GRACE_SECONDS", app_default_shutdown_grace()))
     assert grace == app_default_shutdown_grace() == 10
-    # ECS sends SIGKILL stopTimeout seconds after SIGTERM; leave a margin for the exporters' flush.
-    assert grace + 3 <= app["stopTimeout"] <= 120, "Fargate allows at most 120 s"
+    # ECS sends SIGKILL stopTimeout seconds after SIGTERM. The app derives its shutdown budget (drain, executor
+    # wait, telemetry flush, margin: config/ShutdownBudget.java) from STOP_TIMEOUT_SECONDS, so the variable must
+    # be the container's own stopTimeout, or a raised stopTimeout would never reach the budget.
+    assert int(env_of(app)["STOP_TIMEOUT_SECONDS"]) == app["stopTimeout"]
+    # drain + 1 s executor wait + 2 s minimum flush + 2 s margin (ShutdownBudget's constants)
+    assert grace + 5 <= app["stopTimeout"] <= 120, "Fargate allows at most 120 s"
     col = container(task_def, "aws-otel-collector")
     assert 5 <= col["stopTimeout"] <= 120
 
