@@ -55,6 +55,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--agent-jar", type=Path)
     ap.add_argument("--prometheus")
     ap.add_argument("--healthcheck-bin", help="the app image's health-check probe (healthcheck/) built here")
+    ap.add_argument("--rusage-bin", help="bench/rusage.c built here: runs a command, prints exit, maxrss, CPU")
     ap.add_argument("--java-opts", default=os.environ.get("BENCH_JAVA_OPTS", ""))
     ap.add_argument("--jfr", action="store_true", default=os.environ.get("BENCH_JFR") == "1")
     ap.add_argument("--quiet", type=float, default=6.0,
@@ -66,7 +67,7 @@ def parse_args() -> argparse.Namespace:
     args = ap.parse_args()
     if not args.readme:
         for required in ("tools", "app_jar", "standins_jar", "collector_bin", "collector_config", "agent_jar",
-                         "prometheus", "healthcheck_bin"):
+                         "prometheus", "healthcheck_bin", "rusage_bin"):
             if getattr(args, required) is None:
                 ap.error(f"--{required.replace('_', '-')} is required (bench/run.sh passes it)")
     return args

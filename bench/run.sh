@@ -96,9 +96,15 @@ if [[ ! -x $HEALTHCHECK_BIN ]]; then
   (cd "$REPO/healthcheck" && CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags="-s -w" \
      -o "$HEALTHCHECK_BIN.tmp" .) && mv "$HEALTHCHECK_BIN.tmp" "$HEALTHCHECK_BIN"
 fi
+# rusage (bench/rusage.c): the probe's peak RSS and CPU, measured from a ~1 MiB launcher (see the file for why).
+RUSAGE_BIN=$CACHE/bench-rusage-$(sha256sum "$HERE/rusage.c" | cut -c1-12)
+if [[ ! -x $RUSAGE_BIN ]]; then
+  log "compiling bench/rusage.c into $RUSAGE_BIN"
+  cc -O2 -static -o "$RUSAGE_BIN.tmp" "$HERE/rusage.c" && mv "$RUSAGE_BIN.tmp" "$RUSAGE_BIN"
+fi
 COLLECTOR_BIN=${BENCH_COLLECTOR_BIN:-$("$REPO/collector/build.sh" | tail -1)}   # says its steps; a cache hit is instant
 CONFIG=$REPO/otel-collector-config.yaml
-for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR" "$HEALTHCHECK_BIN"; do
+for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR" "$HEALTHCHECK_BIN" "$RUSAGE_BIN"; do
   [[ -s $f ]] || { log "missing $f"; exit 2; }
 done
 
@@ -111,7 +117,7 @@ if [[ ${1:-} == --profile ]]; then ENTRY=profile.py; shift; fi
 # bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
 "$VENV/bin/python" "$HERE/$ENTRY" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
   --collector-bin "$COLLECTOR_BIN" --collector-config "$CONFIG" --agent-jar "$AGENT_JAR" \
-  --prometheus "$PROMETHEUS" --healthcheck-bin "$HEALTHCHECK_BIN" --java-opts "${BENCH_JAVA_OPTS:-}" "$@" &
+  --prometheus "$PROMETHEUS" --healthcheck-bin "$HEALTHCHECK_BIN" --rusage-bin "$RUSAGE_BIN" --java-opts "${BENCH_JAVA_OPTS:-}" "$@" &
 child=$!
 trap 'kill -TERM $child 2>/dev/null; wait $child' INT TERM HUP
 wait $child

@@ -5,7 +5,6 @@ the span calibration (how many spans one request of each endpoint makes) that de
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import time
@@ -35,11 +34,12 @@ def healthcheck_cost(pipeline: Pipeline) -> tuple[int, float] | tuple[None, None
     env = dict(harness.clean_env(), PORT="8080")
     rss, cpu_ms = [], []
     for _ in range(HEALTHCHECK_RUNS + 10):   # right after saturation the app may still drain wrk's backlog
-        p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(p.pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0:
-            rss.append(usage.ru_maxrss * 1024)
-            cpu_ms.append((usage.ru_utime + usage.ru_stime) * 1e3)
+        # Through bench/rusage.c: forked from this Python, the probe's ru_maxrss would be Python's peak RSS.
+        out = subprocess.run([str(pipeline.args.rusage_bin), *argv], env=env, capture_output=True, text=True,
+                             timeout=60).stdout.split()
+        if len(out) == 3 and out[0] == "0":
+            rss.append(int(out[1]) * 1024)
+            cpu_ms.append(int(out[2]) / 1e3)
             if len(rss) == HEALTHCHECK_RUNS:
                 return max(rss), statistics.median(cpu_ms)
         else:
