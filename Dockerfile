@@ -1,54 +1,77 @@
-# Sample app image: Maven build on a JDK; runtime = a jlink-minimised JRE on a distroless-style glibc root
-# file system cut from a Debian base (no shell, no package manager), running as uid 10001.
+# Sample app image: Maven build on a JDK 25 (the one JDK of the project: docs/app.md#jdk); runtime = a
+# jlink-minimised JRE with an AOT cache from a training run, on a distroless-style glibc root file system cut
+# from a Debian base (no shell, no package manager), running as uid 10001; a static Go health probe.
 #
 #   docker build -t sample-app .                       # real public images (defaults below)
-#   docker build --build-arg MAVEN_IMAGE=... --build-arg RUNTIME_BASE=... -t sample-app .
+#   docker build --build-arg MAVEN_IMAGE=... --build-arg GO_IMAGE=... --build-arg RUNTIME_BASE=... -t sample-app .
 #
 # Base images are build args; the defaults are pinned public tags (pin by digest in your own fork:
-# `docker buildx imagetools inspect maven:3.9.11-eclipse-temurin-21` prints it). compose/test.sh passes
+# `docker buildx imagetools inspect maven:3.9.11-eclipse-temurin-25` prints it). compose/test.sh passes
 # locally built equivalents because CI has no registry. Plain Dockerfile syntax (no `# syntax=`
 # directive, no RUN --mount) so it builds with BuildKit and with the classic builder alike.
-ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-21
+# The JDK major in MAVEN_IMAGE (temurin-25) is the project's one JDK: compose/test_01 checks that the pom,
+# the compose stand-in (compose/base-images.sh), the e2e suites and the benchmark all run the same major.
+ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-25
+# Only builds the health probe (a static binary): any Go >= 1.24 does.
+ARG GO_IMAGE=golang:1.26-bookworm
 ARG RUNTIME_BASE=debian:bookworm-20250520-slim
+
+# ---------------------------------------------------------------------------------------------------------
+# The container health check (healthcheck/main.go): GET http://127.0.0.1:$PORT/health, exit 0 on 200. A
+# static binary, so the probe costs ~2.5 MiB and a few ms of CPU instead of a second JVM (~42 MiB, ~0.1
+# CPU-s) every interval. Standard library only: no module download; GOTOOLCHAIN=local: no toolchain download.
+FROM ${GO_IMAGE} AS healthcheck
+WORKDIR /src
+COPY healthcheck/go.mod healthcheck/main.go ./
+RUN CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags="-s -w" -o /out/healthcheck .
 
 # ---------------------------------------------------------------------------------------------------------
 FROM ${MAVEN_IMAGE} AS build
 WORKDIR /build
 # Dependencies first: this layer is rebuilt only when pom.xml changes, so source edits rebuild in seconds.
 # The JDK the image's Maven runs on (JAVA_HOME) is what maven-toolchains-plugin's select-jdk-toolchain
-# discovers; it must be >= 21 (maven:*-eclipse-temurin-21 is).
+# discovers; it must be 25 (the pom's toolchain range, [25,26)).
 COPY pom.xml ./
 RUN mvn -B -q -ntp dependency:go-offline
 COPY src ./src
 # Tests run in CI (.ci/run); the image build only packages.
 RUN mvn -B -q -ntp -DskipTests package \
- && mkdir -p /out/app && cp target/sample-app.jar /out/app/sample-app.jar
+ && mkdir -p /app && cp -p target/sample-app.jar /app/sample-app.jar
 
 # Minimal JRE: the modules jdeps finds in the shaded jar, adjusted for what jdeps cannot judge:
 #   + jdk.management  com.sun.management MXBeans, loaded reflectively by OpenTelemetry runtime metrics
-#   + jdk.crypto.ec   ECDHE for TLS to AWS endpoints on JDK 21 (folded into java.base from JDK 22 on)
 #   - java.desktop    only jackson-databind's optional java.beans support refers to it (Jackson checks
 #                     for it at runtime); it is the largest module (AWT, fonts, imaging: ~15 MB)
 # No jlink compression: the image layer is gzip-compressed for transfer anyway (smaller pull than
-# compressing twice) and the JVM does not have to inflate classes at startup. A default CDS archive
-# (java -Xshare:dump) makes startup faster for the service and for each health-check probe.
+# compressing twice) and the JVM does not have to inflate classes at startup. (JDK 25: jdk.crypto.ec, which
+# JDK 21 needed for ECDHE to AWS endpoints, is an empty module; its code is in java.base since JDK 22.)
+# The JRE goes to /opt/jre and the jar to /app here already: the paths the AOT cache records.
 RUN set -eu; \
-    mods=$(jdeps --ignore-missing-deps -q --multi-release 21 --print-module-deps /out/app/sample-app.jar \
+    mods=$(jdeps --ignore-missing-deps -q --multi-release 25 --print-module-deps /app/sample-app.jar \
            | tr ',' '\n' | grep -v -x 'java.desktop' | paste -sd, -); \
     mods="$mods,jdk.management"; \
-    if java --list-modules | grep -q '^jdk.crypto.ec@'; then mods="$mods,jdk.crypto.ec"; fi; \
     echo "jlink modules: $mods"; \
     jlink --add-modules "$mods" --strip-java-debug-attributes --no-man-pages --no-header-files \
-          --output /out/jre; \
-    /out/jre/bin/java -Xshare:dump -version >/dev/null; \
-    /out/jre/bin/java --list-modules
+          --output /opt/jre; \
+    /opt/jre/bin/java --list-modules
+
+# AOT cache (JDK 25: JEP 483 classes loaded and linked, JEP 515 method profiles, JEP 514 one-step creation):
+# a training run of the app with the image's JRE and jar, telemetry on, every endpoint (aot/AotTraining.java,
+# loopback only; OTLP has no collector here and fails fast and quietly). The ENTRYPOINT passes
+# -XX:AOTCache=/app/sample-app.aot; the JVM checks the cache against the JRE and jar and, should they ever
+# differ, starts without it (slower, never broken). Measured effect on one CPU: docs/app.md#aot-cache.
+COPY aot/AotTraining.java /build/aot/
+RUN java /build/aot/AotTraining.java /opt/jre/bin/java /app/sample-app.jar /app/sample-app.aot \
+ && rm -f /app/sample-app.aot.training.log \
+ && { AWS_REGION=bad /opt/jre/bin/java -XX:AOTCache=/app/sample-app.aot -XX:AOTMode=on -jar /app/sample-app.jar \
+      || test $? -eq 2; }
 
 # ---------------------------------------------------------------------------------------------------------
 # Runtime root file system, distroless-style, taken from RUNTIME_BASE's own Debian packages: only the C
 # library the JVM links against (libc, libm, libdl, libpthread and the loader; Temurin bundles zlib) and
 # libgcc_s (glibc loads it to unwind exiting threads), the app user and an empty /tmp. No shell, no package
-# manager, no coreutils: less to patch and nothing for an intruder to use. The health check and the
-# service need only `java`. (Debugging: `docker run --entrypoint java` or an ECS Exec sidecar with tools.)
+# manager, no coreutils: less to patch and nothing for an intruder to use. The service needs only `java`,
+# the health check is a static binary. (Debugging: `docker run --entrypoint java` or an ECS Exec sidecar with tools.)
 FROM ${RUNTIME_BASE} AS rootfs
 RUN set -eu; \
     mkdir -p /rootfs/etc /rootfs/tmp; chmod 1777 /rootfs/tmp; \
@@ -65,22 +88,25 @@ RUN set -eu; \
 
 FROM scratch
 COPY --from=rootfs /rootfs /
-COPY --from=build /out/jre /opt/java
-COPY --from=build /out/app /app
-ENV JAVA_HOME=/opt/java \
-    PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+COPY --from=build /opt/jre /opt/jre
+COPY --from=healthcheck /out/healthcheck /app/healthcheck
+COPY --from=build /app/sample-app.jar /app/sample-app.jar
+# Its own layer: the AOT cache's size is visible (compose/test_02 reports it) and a pull reuses nothing else.
+COPY --from=build /app/sample-app.aot /app/sample-app.aot
+ENV JAVA_HOME=/opt/jre \
+    PATH=/opt/jre/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PORT=8080 \
     LANG=C.UTF-8
 USER 10001:10001
 WORKDIR /app
 EXPOSE 8080
-# Probe with the app's own JDK-only health client (the image has no curl/wget). A small, quick JVM so
-# the probe does not compete with the service for CPU or memory.
+# Probe: a 200 from GET http://127.0.0.1:$PORT/health within 2 s (healthcheck/main.go; no curl/wget, no
+# shell in the image). A static binary, not a JVM, so it does not compete with the service for CPU or memory.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["java", "-Xmx16m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", \
-       "-cp", "/app/sample-app.jar", "com.example.ecsotel.HealthCheck"]
+  CMD ["/app/healthcheck"]
 # Container sizing: heap as a share of the container (task/container memory limit), fail fast on OOM so
 # ECS replaces the task instead of it limping on; no hsperfdata file (read-only root file system).
 # Add or override options with JAVA_TOOL_OPTIONS (e.g. -XX:MaxRAMPercentage=60) in the task definition.
+# -XX:AOTCache: the training run's cache (above), for a faster start on a fraction of a CPU.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError", \
-            "-XX:-UsePerfData", "-jar", "/app/sample-app.jar"]
+            "-XX:-UsePerfData", "-XX:AOTCache=/app/sample-app.aot", "-jar", "/app/sample-app.jar"]

@@ -54,6 +54,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--collector-config", type=Path)
     ap.add_argument("--agent-jar", type=Path)
     ap.add_argument("--prometheus")
+    ap.add_argument("--healthcheck-bin", help="the app image's health-check probe (healthcheck/) built here")
+    ap.add_argument("--rusage-bin", help="bench/rusage.c built here: runs a command, prints exit, maxrss, CPU")
     ap.add_argument("--java-opts", default=os.environ.get("BENCH_JAVA_OPTS", ""))
     ap.add_argument("--jfr", action="store_true", default=os.environ.get("BENCH_JFR") == "1")
     ap.add_argument("--quiet", type=float, default=6.0,
@@ -65,7 +67,7 @@ def parse_args() -> argparse.Namespace:
     args = ap.parse_args()
     if not args.readme:
         for required in ("tools", "app_jar", "standins_jar", "collector_bin", "collector_config", "agent_jar",
-                         "prometheus"):
+                         "prometheus", "healthcheck_bin", "rusage_bin"):
             if getattr(args, required) is None:
                 ap.error(f"--{required.replace('_', '-')} is required (bench/run.sh passes it)")
     return args
@@ -115,7 +117,8 @@ def run_rounds(pipeline: Pipeline, args, prof: dict, wanted: list[str]) -> list[
             step += 1
             say(f"[{step}/{total}] round {rnd}: {v}: latency")
             r = run_variant(pipeline, args.tools, v, prof, rates, f"r{rnd}")
-            for key in ("sat", "app_rss_sat_max", "collector_rss_sat_max", "healthcheck_rss_max", "overload"):
+            for key in ("sat", "app_rss_sat_max", "collector_rss_sat_max", "healthcheck_rss_max", "healthcheck_cpu_ms",
+                        "overload"):
                 r[key] = sat[v][key]
             r["first_200_s_sat_pass"] = sat[v]["first_200_s"]
             r["rates"] = rates

@@ -38,9 +38,10 @@ def summarize(runs: list[dict], spans_per_req: dict, limits: dict) -> dict:
         s["first_200_s"] = med([r["first_200_s"] for r in rs])
         s["app_rss_mib"] = med([max(r["app_rss_sat_max"], r["app_rss_rate_max"]) / 2**20 for r in rs])
         s["app_rss_sat_fraction"] = med([r["app_rss_sat_max"] / limits["app"] for r in rs])
-        # The health check is a second JVM in the same container: both at once is the container's worst case.
+        # The health check runs in the same container: both at once is the container's worst case.
         hc = [r.get("healthcheck_rss_max") for r in rs if r.get("healthcheck_rss_max")]
         s["healthcheck_rss_mib"] = med([h / 2**20 for h in hc])
+        s["healthcheck_cpu_ms"] = med([r["healthcheck_cpu_ms"] for r in rs if r.get("healthcheck_cpu_ms") is not None])
         s["app_container_sat_fraction"] = med([(r["app_rss_sat_max"] + r["healthcheck_rss_max"]) / limits["app"]
                                                for r in rs if r.get("healthcheck_rss_max")])
         s["collector_rss_mib"] = med([r["collector_rss_max"] / 2**20 for r in rs])
@@ -231,7 +232,8 @@ def markdown(result: dict) -> str:
         ("app CPU µs/request (sustainable rate) /orders/{id}", "sustainable_app_cpu_us_per_req", "{:.0f}"),
         ("app RSS, MiB (max)", "app_rss_mib", "{:.0f}"),
         ("app RSS at saturation ÷ container memory", "app_rss_sat_fraction", "{:.2f}"),
-        ("health-check JVM peak RSS, MiB (same container)", "healthcheck_rss_mib", "{:.0f}"),
+        ("health-check probe peak RSS, MiB (same container)", "healthcheck_rss_mib", "{:.1f}"),
+        ("health-check probe CPU per probe, ms (user+system, median)", "healthcheck_cpu_ms", "{:.1f}"),
         ("(app at saturation + health check) ÷ container memory", "app_container_sat_fraction", "{:.2f}"),
         ("start to first 200, s", "first_200_s", "{:.2f}"),
         ("spans delivered ÷ expected @ sustainable rate (worst round; shipped: sampled share)",

@@ -8,7 +8,7 @@
 #   bench/run.sh --rounds 7 more rounds
 #   bench/run.sh --profile [--variants on,disabled]   per-thread CPU of warm app JVMs instead (profile.py)
 #
-# Environment: BENCH_JAVA_HOME (JDK >= 21, default Temurin 25), BENCH_JAVA_OPTS (app JVM flags, default
+# Environment: BENCH_JAVA_HOME (default: the image's JDK major, as the suites pick it: e2e/lib.sh find_java), BENCH_JAVA_OPTS (app JVM flags, default
 # those of task-definition.json's app container), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
 # BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
 # BENCH_EXTRA_ENV_ON / _AGENT / _DISABLED="K=V K=V" (extra app env for one variant: before/after tests),
@@ -22,11 +22,13 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 CACHE=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}
-JAVA_HOME_BENCH=${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 AGENT_VERSION=2.33.1   # io.opentelemetry.javaagent:opentelemetry-javaagent on Maven Central
 export AWS_EC2_METADATA_DISABLED=true
 log() { echo "[bench/run] $*" >&2; }
-. "$REPO/e2e/lib.sh"   # with_progress, install_prometheus, ensure_venv (shared with the test suites)
+. "$REPO/e2e/lib.sh"   # with_progress, install_prometheus, ensure_venv, find_java (shared with the test suites)
+# The JDK: BENCH_JAVA_HOME, else the one the suites use (find_java: the image's JDK major). Exported: bench/settings.py.
+if [[ -n ${BENCH_JAVA_HOME:-} ]]; then JAVA_HOME_BENCH=$BENCH_JAVA_HOME; else find_java; JAVA_HOME_BENCH=$JDK_HOME; fi
+export BENCH_JAVA_HOME=$JAVA_HOME_BENCH
 
 # BENCH_NETNS=1: run the whole benchmark in a private network namespace (its own loopback), so it
 # neither collides with nor disturbs a stack on the host's loopback (e2e suite) that uses the same ports.
@@ -35,7 +37,7 @@ if [[ ${BENCH_NETNS:-0} == 1 && -z ${BENCH_IN_NETNS:-} ]]; then
   exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 
-[[ -x $JAVA_HOME_BENCH/bin/java ]] || { log "need a JDK >= 21 at $JAVA_HOME_BENCH (BENCH_JAVA_HOME)"; exit 2; }
+[[ -x $JAVA_HOME_BENCH/bin/java ]] || { log "need a JDK at $JAVA_HOME_BENCH (BENCH_JAVA_HOME)"; exit 2; }
 mkdir -p "$CACHE"
 
 # --- tools from Debian -----------------------------------------------------------------------------
@@ -85,9 +87,24 @@ if [[ ! -s $STANDINS_JAR ]]; then
   log "building the stand-ins jar ($STANDINS_JAR)"
   with_progress "building the stand-ins jar" mvn -B -q -ntp -DskipTests -f "$REPO/standins/pom.xml" package >&2
 fi
+# The app image's health check (healthcheck/, a static Go binary in the image): the same source built here, so
+# the benchmark measures the probe the task definition runs (its CPU and RSS against the running app).
+HEALTHCHECK_BIN=$CACHE/app-healthcheck-$(cat "$REPO"/healthcheck/go.mod "$REPO"/healthcheck/*.go | sha256sum | cut -c1-12)/healthcheck
+if [[ ! -x $HEALTHCHECK_BIN ]]; then
+  log "building the app's health-check probe (healthcheck/, Go) into $HEALTHCHECK_BIN"
+  mkdir -p "$(dirname "$HEALTHCHECK_BIN")"
+  (cd "$REPO/healthcheck" && CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags="-s -w" \
+     -o "$HEALTHCHECK_BIN.tmp" .) && mv "$HEALTHCHECK_BIN.tmp" "$HEALTHCHECK_BIN"
+fi
+# rusage (bench/rusage.c): the probe's peak RSS and CPU, measured from a ~1 MiB launcher (see the file for why).
+RUSAGE_BIN=$CACHE/bench-rusage-$(sha256sum "$HERE/rusage.c" | cut -c1-12)
+if [[ ! -x $RUSAGE_BIN ]]; then
+  log "compiling bench/rusage.c into $RUSAGE_BIN"
+  cc -O2 -static -o "$RUSAGE_BIN.tmp" "$HERE/rusage.c" && mv "$RUSAGE_BIN.tmp" "$RUSAGE_BIN"
+fi
 COLLECTOR_BIN=${BENCH_COLLECTOR_BIN:-$("$REPO/collector/build.sh" | tail -1)}   # says its steps; a cache hit is instant
 CONFIG=$REPO/otel-collector-config.yaml
-for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR"; do
+for f in "$APP_JAR" "$STANDINS_JAR" "$COLLECTOR_BIN" "$CONFIG" "$AGENT_JAR" "$HEALTHCHECK_BIN" "$RUSAGE_BIN"; do
   [[ -s $f ]] || { log "missing $f"; exit 2; }
 done
 
@@ -100,7 +117,7 @@ if [[ ${1:-} == --profile ]]; then ENTRY=profile.py; shift; fi
 # bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
 "$VENV/bin/python" "$HERE/$ENTRY" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
   --collector-bin "$COLLECTOR_BIN" --collector-config "$CONFIG" --agent-jar "$AGENT_JAR" \
-  --prometheus "$PROMETHEUS" --java-opts "${BENCH_JAVA_OPTS:-}" "$@" &
+  --prometheus "$PROMETHEUS" --healthcheck-bin "$HEALTHCHECK_BIN" --rusage-bin "$RUSAGE_BIN" --java-opts "${BENCH_JAVA_OPTS:-}" "$@" &
 child=$!
 trap 'kill -TERM $child 2>/dev/null; wait $child' INT TERM HUP
 wait $child

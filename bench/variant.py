@@ -5,7 +5,6 @@ the span calibration (how many spans one request of each endpoint makes) that de
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import time
@@ -24,20 +23,29 @@ from probes import (RssSampler, collector_metrics, drop_counters, jvm_probe, met
 from stack import xray_documents, xray_stats
 
 
-def healthcheck_rss(pipeline: Pipeline) -> int | None:
-    """Peak RSS (bytes) of one run of the task definition's app health check (a second JVM in the app's
-    container every 15 s), against the running app. None if it failed: then it says nothing."""
-    argv = shipped.healthcheck_argv(SHIPPED["task_def"], JAVA, str(pipeline.args.app_jar))
+HEALTHCHECK_RUNS = 5
+
+
+def healthcheck_cost(pipeline: Pipeline) -> tuple[int, float] | tuple[None, None]:
+    """Peak RSS (bytes, max) and CPU (ms, user+system, median) of HEALTHCHECK_RUNS passing runs of the task
+    definition's app health check (a process in the app's container every 15 s), against the running app.
+    (None, None) if it never passed: then it says nothing."""
+    argv = shipped.healthcheck_argv(SHIPPED["task_def"], str(pipeline.args.healthcheck_bin))
     env = dict(harness.clean_env(), PORT="8080")
-    for _ in range(10):   # right after saturation the app may still drain wrk's backlog past the 2 s timeout
-        p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode == 0:
-            return usage.ru_maxrss * 1024
-        time.sleep(1)
-    harness.say("the health check never answered 200 after saturation: its RSS is not reported")
-    return None
+    rss, cpu_ms = [], []
+    for _ in range(HEALTHCHECK_RUNS + 10):   # right after saturation the app may still drain wrk's backlog
+        # Through bench/rusage.c: forked from this Python, the probe's ru_maxrss would be Python's peak RSS.
+        out = subprocess.run([str(pipeline.args.rusage_bin), *argv], env=env, capture_output=True, text=True,
+                             timeout=60).stdout.split()
+        if len(out) == 3 and out[0] == "0":
+            rss.append(int(out[1]) * 1024)
+            cpu_ms.append(int(out[2]) / 1e3)
+            if len(rss) == HEALTHCHECK_RUNS:
+                return max(rss), statistics.median(cpu_ms)
+        else:
+            time.sleep(1)
+    harness.say("the health check did not answer 200 often enough after saturation: its cost is not reported")
+    return None, None
 
 
 def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates: dict | None, tag: str) -> dict:
@@ -76,7 +84,7 @@ def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates
                     w["app_cpu_us_per_req"] = (after["cpu_ns"] - before["cpu_ns"]) / 1e3 / max(1, w["requests"])
                     res["sat"][name] = w
             res["app_rss_sat_max"] = rss_sat.max["app"]
-            res["healthcheck_rss_max"] = healthcheck_rss(pipeline)
+            res["healthcheck_rss_max"], res["healthcheck_cpu_ms"] = healthcheck_cost(pipeline)
             res["collector_rss_sat_max"] = rss_sat.max["collector"]
             # Drain the overload window (so the latency pass starts on an idle pipeline), then count what
             # arrived (wrk leaves up to `conns` requests in flight when it stops: the expected count is a range).

@@ -4,32 +4,38 @@
 #   debian   - a minimal Debian bookworm rootfs (debootstrap --variant=minbase, from the Debian mirror apt
 #              uses), `docker import`ed; stands in for debian:bookworm-slim (the app's RUNTIME_BASE)
 #   jdk      - debian + the machine's Temurin JDK in /opt/java/openjdk (the eclipse-temurin layout)
-#   maven    - jdk + Debian's Maven in /usr/share/maven; stands in for maven:3.9-eclipse-temurin-21 (MAVEN_IMAGE)
+#   maven    - jdk + Debian's Maven in /usr/share/maven; stands in for maven:3.9-eclipse-temurin-25 (MAVEN_IMAGE)
+#   golang   - debian + the machine's Go in /usr/local/go (the golang image layout); stands in for golang:1.26
+#              (GO_IMAGE: builds the app image's static health probe)
 #   prometheus - debian + Debian's prometheus binary and web assets; stands in for prom/prometheus
 #
 # Every image tag carries a hash of its inputs, so a warm run only checks that the tags exist (instant).
 # The rootfs tarball is also kept under ~/.cache/ecs-otel-sample/images/ so a wiped docker data root
 # re-imports in seconds instead of re-running debootstrap.
 #
-# Progress goes to stderr, each line with its image's step (1/4 debian ... 4/4 prometheus). stdout is a set of shell assignments for the build args:
-#   eval "$(compose/base-images.sh)"   # -> MAVEN_IMAGE, RUNTIME_BASE, JDK_IMAGE, PROMETHEUS_IMAGE
+# Progress goes to stderr, each line with its image's step (1/5 debian ... 5/5 prometheus). stdout is a set of shell assignments for the build args:
+#   eval "$(compose/base-images.sh)"   # -> MAVEN_IMAGE, RUNTIME_BASE, JDK_IMAGE, GO_IMAGE, PROMETHEUS_IMAGE
+#   compose/base-images.sh --print-jdk # only the JDK directory it would use (no Docker needed)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${ECS_OTEL_SAMPLE_CACHE:-$HOME/.cache/ecs-otel-sample}/images
 SUITE=bookworm
-# The JDK copied into the "jdk"/"maven" images: LOCAL_JDK_DIR, else the newest JDK >= 21 in /usr/lib/jvm.
+# The JDK copied into the "jdk"/"maven" images: LOCAL_JDK_DIR, else a JDK in /usr/lib/jvm of exactly the major
+# the real MAVEN_IMAGE has (the Dockerfile's default, ...-eclipse-temurin-NN): the stand-in must build and run what
+# the public image does (compose/test_01 checks this pick against the pom, e2e/lib.sh and the benchmark).
+JDK_MAJOR=$(sed -n 's/^ARG MAVEN_IMAGE=.*-temurin-\([0-9][0-9]*\).*/\1/p' "$HERE/../Dockerfile")
 pick_jdk() {
-  local best="" best_v=0 d v
+  local d v
   for d in /usr/lib/jvm/*/; do
     d=${d%/}
     [[ -x $d/bin/javac && -x $d/bin/jlink && -f $d/release ]] || continue
     v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$d/release")
-    [[ $v =~ ^[0-9]+$ ]] && (( v >= 21 && v > best_v )) && { best=$d; best_v=$v; }
+    [[ $v == "$JDK_MAJOR" ]] && { echo "$d"; return; }
   done
-  echo "$best"
 }
 JDK_DIR=${LOCAL_JDK_DIR:-$(pick_jdk)}
+if [[ ${1:-} == --print-jdk ]]; then echo "$JDK_DIR"; exit 0; fi
 MAVEN_DIR=${LOCAL_MAVEN_DIR:-/usr/share/maven}
 REPO_PREFIX=ecs-otel-sample-base
 log() { echo "[base-images] $*" >&2; }
@@ -53,7 +59,7 @@ rootfs_tar=$CACHE/debian-$SUITE-minbase-$debian_key.tar
 if ! have_image "$DEBIAN_IMAGE"; then
   if [[ ! -s $rootfs_tar ]]; then
     need debootstrap
-    log "1/4 debian: debootstrap $SUITE (minbase) from $mirror - cold, takes a few minutes (its I: lines say how far)"
+    log "1/5 debian: debootstrap $SUITE (minbase) from $mirror - cold, takes a few minutes (its I: lines say how far)"
     t0=$SECONDS
     root=$(mktemp -d /tmp/ecs-otel-rootfs.XXXXXX)
     trap 'rm -rf "$root"' EXIT
@@ -71,19 +77,19 @@ EOF
     tar --numeric-owner -C "$root" -cf "$rootfs_tar.tmp" .
     mv "$rootfs_tar.tmp" "$rootfs_tar"
     rm -rf "$root"; trap - EXIT
-    log "1/4 debian: rootfs built in $((SECONDS - t0)) s: $(du -h "$rootfs_tar" | cut -f1)"
+    log "1/5 debian: rootfs built in $((SECONDS - t0)) s: $(du -h "$rootfs_tar" | cut -f1)"
   fi
-  log "1/4 debian: docker import $rootfs_tar -> $DEBIAN_IMAGE"
+  log "1/5 debian: docker import $rootfs_tar -> $DEBIAN_IMAGE"
   docker import -c 'CMD ["bash"]' -c 'ENV LANG=C.UTF-8' "$rootfs_tar" "$DEBIAN_IMAGE" >/dev/null
 fi
-log "1/4 debian     $DEBIAN_IMAGE"
+log "1/5 debian     $DEBIAN_IMAGE"
 
 # ---- jdk ------------------------------------------------------------------------------------------------
-[[ -n $JDK_DIR && -x $JDK_DIR/bin/javac ]] || { log "no JDK >= 21 in /usr/lib/jvm (set LOCAL_JDK_DIR)"; exit 1; }
+[[ -n $JDK_DIR && -x $JDK_DIR/bin/javac ]] || { log "no JDK $JDK_MAJOR (the Dockerfile's MAVEN_IMAGE) in /usr/lib/jvm (set LOCAL_JDK_DIR)"; exit 1; }
 jdk_key=$( { echo "recipe=2 base=$DEBIAN_IMAGE"; cat "$JDK_DIR/release"; } | h)
 JDK_IMAGE=$REPO_PREFIX/jdk:$jdk_key
 if ! have_image "$JDK_IMAGE"; then
-  log "2/4 jdk: building $JDK_IMAGE from $JDK_DIR"
+  log "2/5 jdk: building $JDK_IMAGE from $JDK_DIR"
   ctx=$(mktemp -d /tmp/ecs-otel-jdk.XXXXXX)
   # -L: distro-packaged JDKs symlink lib/security/cacerts (and legal files) into /etc; the image needs files.
   cp -aL "$JDK_DIR" "$ctx/jdk"
@@ -95,7 +101,7 @@ EOF
   docker build -q -t "$JDK_IMAGE" "$ctx" >&2
   rm -rf "$ctx"
 fi
-log "2/4 jdk        $JDK_IMAGE"
+log "2/5 jdk        $JDK_IMAGE"
 
 # ---- maven ----------------------------------------------------------------------------------------------
 [[ -x $MAVEN_DIR/bin/mvn ]] || { log "no Maven at $MAVEN_DIR (apt-get install maven)"; exit 1; }
@@ -103,7 +109,7 @@ mvn_version=$(dpkg-query -W -f '${Version}' maven 2>/dev/null || ls -l "$MAVEN_D
 maven_key=$(echo "recipe=1 base=$JDK_IMAGE maven=$mvn_version" | h)
 MAVEN_IMAGE=$REPO_PREFIX/maven:$maven_key
 if ! have_image "$MAVEN_IMAGE"; then
-  log "3/4 maven: building $MAVEN_IMAGE from $MAVEN_DIR (Debian maven $mvn_version)"
+  log "3/5 maven: building $MAVEN_IMAGE from $MAVEN_DIR (Debian maven $mvn_version)"
   ctx=$(mktemp -d /tmp/ecs-otel-maven.XXXXXX)
   # Debian's /usr/share/maven is mostly symlinks into /usr/share/java and /etc/maven: dereference them.
   cp -rL "$MAVEN_DIR" "$ctx/maven"
@@ -116,7 +122,30 @@ EOF
   docker build -q -t "$MAVEN_IMAGE" "$ctx" >&2
   rm -rf "$ctx"
 fi
-log "3/4 maven      $MAVEN_IMAGE"
+log "3/5 maven      $MAVEN_IMAGE"
+
+# ---- golang ---------------------------------------------------------------------------------------------
+GO_ROOT=${LOCAL_GO_ROOT:-$(go env GOROOT 2>/dev/null || echo /usr/local/go)}   # sudo's PATH may lack Go
+[[ -n $GO_ROOT && -x $GO_ROOT/bin/go ]] || { log "no Go toolchain (install Go, or set LOCAL_GO_ROOT)"; exit 1; }
+go_key=$( { echo "recipe=1 base=$DEBIAN_IMAGE"; "$GO_ROOT/bin/go" version; } | h)
+GO_IMAGE=$REPO_PREFIX/golang:$go_key
+if ! have_image "$GO_IMAGE"; then
+  log "4/5 golang: building $GO_IMAGE from $GO_ROOT ($("$GO_ROOT/bin/go" version))"
+  ctx=$(mktemp -d /tmp/ecs-otel-go.XXXXXX)
+  # The toolchain only (no tests, docs): what `go build` of a standard-library program needs.
+  mkdir "$ctx/go"
+  tar -C "$GO_ROOT" --exclude='./test' --exclude='./doc' --exclude='./api' -cf - . | tar -C "$ctx/go" -xf -
+  cat >"$ctx/Dockerfile" <<EOF
+FROM $DEBIAN_IMAGE
+COPY go /usr/local/go
+ENV GOTOOLCHAIN=local GOPATH=/go PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+RUN go version
+WORKDIR /go
+EOF
+  docker build -q -t "$GO_IMAGE" "$ctx" >&2
+  rm -rf "$ctx"
+fi
+log "4/5 golang     $GO_IMAGE"
 
 # ---- prometheus -----------------------------------------------------------------------------------------
 PROMETHEUS_IMAGE=""
@@ -125,7 +154,7 @@ if [[ -x /usr/bin/prometheus ]] || { command -v apt-get >/dev/null && DEBIAN_FRO
   prom_key=$(echo "recipe=1 base=$DEBIAN_IMAGE prometheus=$prom_version" | h)
   PROMETHEUS_IMAGE=$REPO_PREFIX/prometheus:$prom_key
   if ! have_image "$PROMETHEUS_IMAGE"; then
-    log "4/4 prometheus: building $PROMETHEUS_IMAGE from Debian prometheus $prom_version"
+    log "5/5 prometheus: building $PROMETHEUS_IMAGE from Debian prometheus $prom_version"
     ctx=$(mktemp -d /tmp/ecs-otel-prom.XXXXXX)
     cp /usr/bin/prometheus "$ctx/"
     cp -a /usr/share/prometheus/web "$ctx/web"
@@ -146,14 +175,15 @@ EOF
     docker build -q -t "$PROMETHEUS_IMAGE" "$ctx" >&2
     rm -rf "$ctx"
   fi
-  log "4/4 prometheus $PROMETHEUS_IMAGE"
+  log "5/5 prometheus $PROMETHEUS_IMAGE"
 else
-  log "4/4 prometheus: no Debian prometheus package available; PROMETHEUS_IMAGE left unset"
+  log "5/5 prometheus: no Debian prometheus package available; PROMETHEUS_IMAGE left unset"
 fi
 
 cat <<EOF
 MAVEN_IMAGE=$MAVEN_IMAGE
 RUNTIME_BASE=$DEBIAN_IMAGE
 JDK_IMAGE=$JDK_IMAGE
+GO_IMAGE=$GO_IMAGE
 PROMETHEUS_IMAGE=$PROMETHEUS_IMAGE
 EOF

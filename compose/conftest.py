@@ -147,7 +147,7 @@ def docker_daemon():
 @pytest.fixture(scope="session")
 def base_images(docker_daemon, logdir: Path) -> dict[str, str]:
     """Local stand-ins of the public base images (debootstrap + docker import; cached by their inputs):
-    MAVEN_IMAGE, RUNTIME_BASE, JDK_IMAGE, PROMETHEUS_IMAGE."""
+    MAVEN_IMAGE, RUNTIME_BASE, JDK_IMAGE, GO_IMAGE, PROMETHEUS_IMAGE."""
     setup_step("base images (compose/base-images.sh)")
     log, assignments = logdir / "builds" / "base-images.log", logdir / "builds" / "base-images.env"
     rc = run_step([str(HERE / "base-images.sh")], "base images", log, env=BUILD_ENV, stdout=assignments,
@@ -169,7 +169,7 @@ def docker_build(tag: str, name: str, args: list[str], logdir: Path) -> str:
 def maven_build_args(base_images: dict[str, str]) -> list[str]:
     """The app's and the stand-ins' Dockerfiles: Maven (which downloads dependencies) on the daemon's host network."""
     return ["--network", "host", "--build-arg", f"MAVEN_IMAGE={base_images['MAVEN_IMAGE']}",
-            "--build-arg", f"RUNTIME_BASE={base_images['RUNTIME_BASE']}"]
+            "--build-arg", f"GO_IMAGE={base_images['GO_IMAGE']}", "--build-arg", f"RUNTIME_BASE={base_images['RUNTIME_BASE']}"]
 
 
 @pytest.fixture(scope="session")
@@ -218,6 +218,7 @@ def collector_image(base_images: dict[str, str], logdir: Path, workdir: Path) ->
 def image_env(base_images, app_image, standins_image, zipkin_image, collector_image) -> dict[str, str]:
     """docker-compose.yml's image variables, pointed at the images built here (nothing is pulled)."""
     return {"MAVEN_IMAGE": base_images["MAVEN_IMAGE"], "RUNTIME_BASE": base_images["RUNTIME_BASE"],
+            "GO_IMAGE": base_images["GO_IMAGE"],
             "PROMETHEUS_IMAGE": base_images["PROMETHEUS_IMAGE"], "APP_IMAGE": app_image,
             "STANDINS_IMAGE": standins_image, "ZIPKIN_IMAGE": zipkin_image, "COLLECTOR_IMAGE": collector_image}
 

@@ -1,7 +1,7 @@
 # Image of the local AWS stand-ins (standins/: X-Ray 4510, AMP 4511 -> Prometheus, S3 4512, ECS task
 # metadata v4 4513, admin API under /admin on each port). A local test/demo tool, never deployed; built
 # from the same base images as the app (build context: the repository root).
-ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-21
+ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-25
 ARG RUNTIME_BASE=debian:bookworm-20250520-slim
 
 FROM ${MAVEN_IMAGE} AS build
@@ -14,7 +14,7 @@ COPY task-definition.json /task-definition.json
 RUN mvn -B -q -ntp -DskipTests package \
  && mkdir -p /out/app && cp target/aws-standins.jar /out/app/aws-standins.jar
 RUN set -eu; \
-    mods=$(jdeps --ignore-missing-deps -q --multi-release 21 --print-module-deps /out/app/aws-standins.jar); \
+    mods=$(jdeps --ignore-missing-deps -q --multi-release 25 --print-module-deps /out/app/aws-standins.jar); \
     jlink --add-modules "$mods,jdk.httpserver" --strip-java-debug-attributes --no-man-pages \
           --no-header-files --output /out/jre
 

@@ -1,5 +1,6 @@
-"""The images: the collector image keeps ADOT's contract; the app image is non-root, health-checked, holds a jlinked
-runtime and the jar and nothing to build or change code with, and is smaller than the stock JRE image alone."""
+"""The images: the collector image keeps ADOT's contract; the app image is non-root, health-checked by a static probe,
+holds a jlinked runtime, the jar and its AOT cache (used at start) and nothing to build or change code with, and is
+smaller than the stock JRE image alone."""
 
 import json
 import os
@@ -15,10 +16,10 @@ from conftest import note
 from dockertask import BUILD_ENV, REPO, docker
 from harness import run_step, tail
 
-# eclipse-temurin:21-jre-noble, linux/amd64: 99,810,286 bytes compressed (docker-library/repo-info,
-# repos/eclipse-temurin/remote/21-jre-noble.md, jdk-21.0.12+8, Sep 2026). Compressed sizes are what Docker Hub and
+# eclipse-temurin:25-jre-noble, linux/amd64: 104,278,760 bytes compressed (docker-library/repo-info,
+# repos/eclipse-temurin/remote/25-jre-noble.md, jdk-25.0.4+7, Sep 2026). Compressed sizes are what Docker Hub and
 # registries publish; `docker images` shows uncompressed sizes.
-STOCK_JRE_COMPRESSED = 99_810_286
+STOCK_JRE_COMPRESSED = 104_278_760
 
 
 def test_collector_image_keeps_adots_contract(base_images, logdir):
@@ -33,9 +34,26 @@ def test_app_image_runs_as_uid_and_gid_10001(app_image):
     assert docker("image", "inspect", "-f", "{{.Config.User}}", app_image).strip() == "10001:10001"
 
 
-def test_app_image_has_a_healthcheck_using_the_apps_health_check_class(app_image):
-    assert "com.example.ecsotel.HealthCheck" in docker("image", "inspect", "-f", "{{json .Config.Healthcheck.Test}}",
-                                                       app_image)
+def test_app_image_health_check_is_the_static_probe_not_a_jvm(app_image):
+    test = json.loads(docker("image", "inspect", "-f", "{{json .Config.Healthcheck.Test}}", app_image))
+    assert test == ["CMD", "/app/healthcheck"], test
+
+
+def test_app_image_health_probe_fails_when_nothing_answers_on_port(app_image):
+    """The probe in the image itself (no app started, no network): a refused /health is exit 1 with the reason."""
+    run = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "/app/healthcheck", app_image],
+                         env=BUILD_ENV, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "127.0.0.1:8080" in run.stderr, (run.returncode, run.stderr)
+
+
+def test_app_image_starts_with_its_aot_cache(app_image):
+    """-XX:AOTMode=on makes the JVM refuse to start when the image's AOT cache does not match its JRE and jar (it
+    would silently start without it otherwise): reaching the app's own config check (exit 2) proves the cache loads."""
+    run = subprocess.run(["docker", "run", "--rm", "--network", "none", "-e", "AWS_REGION=bad",
+                          "-e", "JAVA_TOOL_OPTIONS=-XX:AOTMode=on", app_image],
+                         env=BUILD_ENV, capture_output=True, text=True, timeout=120)
+    out = run.stdout + run.stderr
+    assert run.returncode == 2 and "invalid configuration: AWS_REGION" in out, (run.returncode, out[-1500:])
 
 
 @pytest.fixture(scope="module")
@@ -59,16 +77,17 @@ def test_app_image_has_no_jdk_tools_maven_or_build_caches(app_files):
 
 
 def test_app_image_has_the_jlinked_java_launcher_and_the_jar_and_no_shell_or_package_manager(app_files):
-    assert "opt/java/bin/java" in app_files
-    assert "app/sample-app.jar" in app_files
+    assert "opt/jre/bin/java" in app_files
+    assert {"app/sample-app.jar", "app/sample-app.aot", "app/healthcheck"} <= set(app_files)
     found = [n for n in app_files if re.search(r"(^|/)(s?bin/)(sh|bash|dash|apt|apt-get|dpkg)$", n)]
     assert not found, found
 
 
-def compressed_sizes(saved: Path) -> tuple[int, int]:
-    """(all layers, the layer holding the app jar), each gzip-compressed (level 6): roughly what a registry stores."""
+def compressed_sizes(saved: Path) -> tuple[int, int, int]:
+    """(all layers, the layer holding the app jar, the one holding the AOT cache), each gzip-compressed (level 6):
+    roughly what a registry stores."""
     manifest = json.loads((saved / "manifest.json").read_text())[0]
-    total = jar = 0
+    total = jar = aot = 0
     for layer in manifest["Layers"]:
         gz = zlib.compressobj(6, zlib.DEFLATED, 31)
         size = 0
@@ -78,25 +97,28 @@ def compressed_sizes(saved: Path) -> tuple[int, int]:
         size += len(gz.flush())
         total += size
         with tarfile.open(saved / layer) as t:
-            if any(m.name.endswith("sample-app.jar") for m in t.getmembers()):
-                jar += size
-    return total, jar
+            names = [m.name for m in t.getmembers()]
+        jar += size if any(n.endswith("sample-app.jar") for n in names) else 0
+        aot += size if any(n.endswith("sample-app.aot") for n in names) else 0
+    return total, jar, aot
 
 
-def test_app_image_compressed_is_smaller_than_the_stock_temurin_21_jre_image_alone(app_image, workdir):
+def test_app_image_compressed_is_smaller_than_the_stock_temurin_25_jre_image_alone(app_image, workdir):
     saved = workdir / "app-image"
     saved.mkdir()
     docker("save", app_image, "-o", str(workdir / "app.tar"), timeout=300)
     with tarfile.open(workdir / "app.tar") as t:
         t.extractall(saved)
     os.remove(workdir / "app.tar")
-    total, jar = compressed_sizes(saved)
+    total, jar, aot = compressed_sizes(saved)
     size = int(docker("image", "inspect", "-f", "{{.Size}}", app_image))
-    runtime = total - jar
+    runtime = total - jar - aot
 
     def mb(n: int) -> str:
         return f"{n / 1e6:.1f} MB"
-    note(f"app image: {mb(size)} uncompressed, {mb(total)} compressed; without the app jar layer (base + jlinked "
-         f"JRE): {mb(runtime)} = {runtime * 100 // STOCK_JRE_COMPRESSED}% of the stock eclipse-temurin:21-jre-noble "
+    note(f"app image: {mb(size)} uncompressed, {mb(total)} compressed; app jar layer {mb(jar)}, AOT cache layer "
+         f"{mb(aot)}; the rest (base + jlinked JRE + health probe): {mb(runtime)} = "
+         f"{runtime * 100 // STOCK_JRE_COMPRESSED}% of the stock eclipse-temurin:25-jre-noble "
          f"({mb(STOCK_JRE_COMPRESSED)} compressed, amd64)")
+    assert jar and aot, "the jar and the AOT cache are expected in layers of their own (Dockerfile COPY lines)"
     assert total < STOCK_JRE_COMPRESSED

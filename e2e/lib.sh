@@ -41,18 +41,24 @@ install_prometheus() {
 
 java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
 
-# Sets JAVA (the newest JDK >= 21: $JAVA_HOME, /usr/lib/jvm/*, PATH) and JDK_HOME; exits 2 when there is none.
+# The project's one JDK major: the one in the Dockerfile's default MAVEN_IMAGE (...-eclipse-temurin-NN), so the
+# suites run what the image ships (compose/test_01 checks that this pick, the pom and the benchmark agree).
+image_java_major() {
+  sed -n 's/^ARG MAVEN_IMAGE=.*-temurin-\([0-9][0-9]*\).*/\1/p' "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/Dockerfile"
+}
+
+# Sets JAVA (a JDK of the image's major: $JAVA_HOME, /usr/lib/jvm/*, PATH, first match) and JDK_HOME; exits 2
+# when there is none.
 find_java() {
-  local cand major
+  local cand major want
+  want=$(image_java_major)
   JAVA=""
   for cand in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} /usr/lib/jvm/*/bin/java "$(command -v java || true)"; do
     [[ -x $cand ]] || continue
     major=$(java_major "$cand")
-    if [[ ${major%%.*} =~ ^[0-9]+$ ]] && (( ${major%%.*} >= 21 )); then
-      if [[ -z $JAVA ]] || (( ${major%%.*} > $(java_major "$JAVA") )); then JAVA=$cand; fi
-    fi
+    if [[ ${major%%.*} == "$want" ]]; then JAVA=$cand; break; fi
   done
-  [[ -n $JAVA ]] || { log "no JDK >= 21 found (set JAVA_HOME)"; exit 2; }
+  [[ -n $JAVA ]] || { log "no JDK $want (the image's, see the Dockerfile's MAVEN_IMAGE) found (set JAVA_HOME)"; exit 2; }
   JDK_HOME=$(cd "$(dirname "$JAVA")/.." && pwd)
 }
 

@@ -18,7 +18,7 @@ log() { echo "[e2e] $*" >&2; }
 install_prometheus
 PROMETHEUS=$(command -v prometheus)
 
-# 2. A JDK >= 21 for the app and the stand-ins.
+# 2. A JDK of the image's major (25) for the app and the stand-ins.
 find_java
 log "java: $JAVA ($(java_major "$JAVA"))"
 

@@ -8,7 +8,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from conftest import APP_SRC, PLACEHOLDER, TASK_DEF, VALUES, container, env_of
+from conftest import APP_SRC, PLACEHOLDER, REPO, TASK_DEF, VALUES, container, env_of
 from shape_validator import input_shape, validate
 
 SHAPE = input_shape("ecs", "RegisterTaskDefinition")
@@ -94,8 +94,9 @@ def test_app_container(task_def):
     assert app["essential"] is True
     assert app["image"] == VALUES["APP_IMAGE"]
     assert app["dependsOn"] == [{"containerName": "aws-otel-collector", "condition": "HEALTHY"}]
-    cmd = app["healthCheck"]["command"]
-    assert cmd[:2] == ["CMD", "java"] and cmd[-3:] == ["-cp", "/app/sample-app.jar", "com.example.ecsotel.HealthCheck"]
+    # The image's static probe (healthcheck/, ~2.5 MiB, a few ms of CPU), not a second JVM per probe.
+    assert app["healthCheck"]["command"] == ["CMD", "/app/healthcheck"]
+    assert "-XX:AOTCache=/app/sample-app.aot" in app["entryPoint"], "the image's AOT cache, for a faster start"
     assert [p["containerPort"] for p in app["portMappings"]] == [8080]
     env = env_of(app)
     assert env["PORT"] == "8080"
@@ -106,8 +107,10 @@ def test_app_container(task_def):
     assert env["AWS_LOG_GROUP_NAMES"] == app["logConfiguration"]["options"]["awslogs-group"]
 
 
-def test_health_check_class_exists():
-    assert (APP_SRC / "HealthCheck.java").is_file(), "the app health check runs com.example.ecsotel.HealthCheck"
+def test_health_probe_source_is_built_into_the_image():
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert (REPO / "healthcheck" / "main.go").is_file(), "the app health check runs healthcheck/ (Go)"
+    assert "COPY --from=healthcheck /out/healthcheck /app/healthcheck" in dockerfile
 
 
 def app_default_shutdown_grace() -> int:

@@ -1,0 +1,3 @@
+module ecs-otel-sample/healthcheck
+
+go 1.24
