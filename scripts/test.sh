@@ -12,7 +12,7 @@ export AWS_EC2_METADATA_DISABLED=true   # no test may ever probe EC2 metadata
 
 # name | command. Order matters: later suites reuse the artifacts of earlier ones.
 SUITES=(
-  "app|mvn -B -ntp verify"
+  "app|mvn -B -ntp verify && (cd healthcheck && GOTOOLCHAIN=local go test -count=1 ./...)"
   "standins|mvn -B -ntp -f standins/pom.xml verify"
   "adot-guard|collector/test/guard.sh"
   "monitoring|monitoring/test.sh"
