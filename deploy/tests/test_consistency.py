@@ -231,6 +231,11 @@ def test_compose_agrees(task_def):
     # budgets its drain and flush inside STOP_TIMEOUT_SECONDS, so both apps get the task definition's figure.
     for name in ("sample-app", "sample-app-peer"):
         assert services[name].get("stop_grace_period") == f"{ecs_app['stopTimeout']}s", name
+    # A crash restarts the container in place, as the task definition's restartPolicy does on ECS.
+    for c in task_def["containerDefinitions"]:
+        if c.get("restartPolicy", {}).get("enabled"):
+            assert services[c["name"]].get("restart") == "on-failure", c["name"]
+    assert services["sample-app-peer"].get("restart") == "on-failure"
 
 
 def test_trace_ui_runs_the_same_zipkin_everywhere():

@@ -170,3 +170,16 @@ def test_unique_log_groups(task_def):
     groups = [c["logConfiguration"]["options"]["awslogs-group"] for c in task_def["containerDefinitions"]]
     assert len(set(groups)) == len(groups)
     assert all(g.startswith("/ecs/ecs-otel-sample/") for g in groups)
+
+
+def test_every_container_restarts_in_place_but_not_a_crash_loop(task_def):
+    # ECS restarts a container with an enabled restart policy inside the running task, so a collector crash costs
+    # only that container's restart, not the task (an essential container's exit stops the task otherwise). A
+    # container that exits sooner than restartAttemptPeriod after its start is not restarted (API reference,
+    # ContainerRestartPolicy): 60 s, the minimum ECS takes, lets a config that never starts stop the task, which
+    # the deployment circuit breaker then rolls back; exit codes are not ignored, so an OOM exit restarts too.
+    for c in task_def["containerDefinitions"]:
+        policy = c.get("restartPolicy", {})
+        assert policy.get("enabled") is True, f"{c['name']}: restartPolicy.enabled"
+        assert policy.get("restartAttemptPeriod") == 60, f"{c['name']}: restartAttemptPeriod (60..1800, minimum 60)"
+        assert not policy.get("ignoredExitCodes"), f"{c['name']}: every exit is a crash to restart"
