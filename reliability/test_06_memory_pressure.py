@@ -164,7 +164,7 @@ class Sampler:
 def pressure(stack):
     """Runs the scenario once; yields what was measured (never asserts: the tests do)."""
     config = Path(os.environ.get("RELIABILITY_PRESSURE_CONFIG") or CONFIG)
-    env = {"TRACES_EXPORTER": EXPORTER, **extra_collector_env()}
+    env = {"TRACES_EXPORTER": "otlp_http/xray", **extra_collector_env()}   # = EXPORTER
     stack.stop_collector(signal.SIGTERM)
     shared_bin = stack.collector_bin
     private_bin = private_uncached_copy(Path(shared_bin)) if PRIVATE_BINARY else None
