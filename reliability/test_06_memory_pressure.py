@@ -369,6 +369,8 @@ def test_the_collector_refusing_alert_fires(pressure):
     if SWEEP:
         pytest.skip("the settings sweep does not wait for the alert")
     assert pressure["alert_fired_after_s"] is not None, pressure["alert_labels"]
+    # While it refuses, not only once the pressure is over (the collector's own metrics must not be refused).
+    assert not pressure.get("alert_fired_after_recovery"), pressure["alert_fired_after_s"]
     assert any(a.get("job") == "aws-otel-collector" and a.get("severity") == "ticket"
                for a in pressure["alert_labels"]), pressure["alert_labels"]
 
