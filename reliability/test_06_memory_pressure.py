@@ -1,0 +1,388 @@
+"""The collector at its memory limit (issue 25): it refuses, it is never OOM-killed, and the app never notices.
+
+The collector runs as on ECS (collector/adot-launch.sh: a memory cgroup with the task definition's 320 MiB, the task
+definition's GOMEMLIMIT/GOGC) on the durable trace path (TRACES_EXPORTER=otlp_http/xray, whose sending queue is
+what fills in memory when X-Ray is slow; the default awsxray exporter has no queue and blocks instead). X-Ray answers
+in 5 s, AMP in 2 s. The app serves 20 requests/s at 100 % sampling while a direct OTLP/HTTP sender (pressure.py)
+pushes far more spans than the slow X-Ray drains, until memory_limiter refuses and the CollectorRefusingTelemetry
+alert fires (bounded: RELIABILITY_PRESSURE_MAX_S). Two bursts are sent while it refuses: one protobuf body just under
+the receiver's 20 MiB limit and one gzip body that inflates to about as much. Then the backends recover and the
+collector must drain and accept again, without a restart.
+
+One run of the scenario (the module fixture) collects everything; the tests below assert one claim each. The numbers
+go to reliability/results/memory_pressure.json; scripts of the settings sweep (reliability/memory_sweep.py) run this
+module with RELIABILITY_PRESSURE_COLLECTOR_ENV (e.g. "GOMEMLIMIT=200MiB GOGC=100") and RELIABILITY_PRESSURE_CONFIG.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import (AMP, APP, CONFIG, OTLP_HTTP, PROM, SERVICE, XRAY, Load, collector_metrics, get, get_json, http,
+                      promql, record_result, rss_kib, set_fault, wait_until)
+from pressure import Cgroup, Sender, gzipped, private_uncached_copy, traces_request
+
+pytestmark = pytest.mark.faults
+
+APP_RATE = 20.0
+XRAY_SLOW_MS, AMP_SLOW_MS = 5000, 2000
+PRESSURE_MAX_S = float(os.environ.get("RELIABILITY_PRESSURE_MAX_S", "240"))
+# The settings sweep (memory_sweep.py): always the full PRESSURE_MAX_S (comparable kept/refused counts), no wait for
+# the alert after recovery.
+SWEEP = os.environ.get("RELIABILITY_PRESSURE_SWEEP") == "1"
+RECOVER_MAX_S = 180.0
+SPANS_PER_REQUEST, PAYLOAD_BYTES = 500, 8192           # about 4.2 MB per request
+# 2 requests/s = 1,000 spans/s (8 MB/s): ten times what the slow X-Ray drains (10 consumers x 50 spans / 5 s), the
+# app's 80 spans/s on top. RELIABILITY_PRESSURE_SENDER_RATE=100 is "flat out" (what the first sweep measured).
+SENDER_RATE = float(os.environ.get("RELIABILITY_PRESSURE_SENDER_RATE", "2"))
+HTTP_LIMIT = 20 * 1024 * 1024       # confighttp's default max_request_body_size (the shipped config keeps it)
+EXPORTER = "otlp_http/xray"
+# The collector runs a private copy of its binary whose page cache was dropped, so its file pages are charged to its own
+# cgroup as on ECS (pressure.private_uncached_copy); RELIABILITY_PRESSURE_PRIVATE_BINARY=0 runs the shared binary.
+PRIVATE_BINARY = os.environ.get("RELIABILITY_PRESSURE_PRIVATE_BINARY", "1") == "1"
+ALERT = "CollectorRefusingTelemetry"
+
+
+def extra_collector_env() -> dict[str, str]:
+    raw = os.environ.get("RELIABILITY_PRESSURE_COLLECTOR_ENV", "")
+    return dict(pair.split("=", 1) for pair in raw.split())
+
+
+def metrics_or_empty() -> dict[str, float]:
+    """collector_metrics(), or {} when the collector does not answer (it died: the tests then say so)."""
+    try:
+        return collector_metrics()
+    except OSError:
+        return {}
+
+
+def total(metrics: dict[str, float], name: str) -> float:
+    """A counter of collector_metrics() summed over its labels, with or without the _total suffix."""
+    return sum(v for k, v in metrics.items()
+               for n in (name, name + "_total") if k == n or k.startswith(n + "["))
+
+
+def alerts(name: str) -> list[dict]:
+    return [a for a in get_json(f"{PROM}/api/v1/alerts")["data"]["alerts"] if a["labels"]["alertname"] == name]
+
+
+def vmstat_oom_kills() -> int:
+    """The kernel's machine-wide OOM-kill count (a cross-check of the cgroup's own counter)."""
+    for line in Path("/proc/vmstat").read_text().splitlines():
+        if line.startswith("oom_kill "):
+            return int(line.split()[1])
+    return -1
+
+
+def xray_spans() -> int:
+    """Spans the X-Ray stand-in's OTLP endpoint received (the durable path's deliveries)."""
+    return int(get_json(f"{XRAY}/admin/stats").get("received", {}).get("spans", 0))
+
+
+def probe_accepted() -> int:
+    """One small OTLP request: 200 once memory_limiter accepts again, 503 while it refuses."""
+    return http("POST", f"{OTLP_HTTP}/v1/traces", body=traces_request("reliability-probe", 1, 64),
+                headers={"Content-Type": "application/x-protobuf"}, timeout=30).status
+
+
+def burst(body: bytes, gzip_: bool) -> dict:
+    headers = {"Content-Type": "application/x-protobuf", **({"Content-Encoding": "gzip"} if gzip_ else {})}
+    try:
+        reply = http("POST", f"{OTLP_HTTP}/v1/traces", body=body, headers=headers, timeout=60)
+        return {"status": reply.status, "bytes": len(body), "reply": reply.text()[:200]}
+    except OSError as e:
+        return {"status": None, "bytes": len(body), "error": repr(e)[:200]}
+
+
+def near_limit_body(compressible: bool) -> tuple[bytes, int]:
+    """A request whose (inflated) protobuf is just under HTTP_LIMIT: (raw protobuf, span count)."""
+    per_span = len(traces_request(SERVICE, 2, PAYLOAD_BYTES)) - len(traces_request(SERVICE, 1, PAYLOAD_BYTES))
+    spans = int(HTTP_LIMIT * 0.97) // per_span
+    body = traces_request("reliability-burst", spans, PAYLOAD_BYTES, fill=b"a" if compressible else None)
+    assert len(body) < HTTP_LIMIT, len(body)
+    return body, spans
+
+
+class Sampler:
+    """Samples the collector's RSS and cgroup every 0.5 s, its health check every 2 s (bounded by stop())."""
+
+    def __init__(self, pid: int, cg: Cgroup, alive):
+        self.pid, self.cg, self.alive = pid, cg, alive
+        self.t0 = time.monotonic()
+        self.timeline: list[tuple] = []        # every 5 s: (s, RSS MiB, cgroup usage MiB, cgroup anon MiB)
+        self.rss_kib: list[int] = []
+        self.usage: list[int] = []
+        self.anon: list[int] = []
+        self.health: dict[int, int] = {}
+        self.dead = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "Sampler":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.wait(0.5):
+            if not self.alive():
+                self.dead = True
+                return
+            try:
+                self.rss_kib.append(rss_kib(self.pid))
+                self.usage.append(self.cg.usage())
+                self.anon.append(self.cg.anon() or 0)
+            except (FileNotFoundError, ProcessLookupError):
+                self.dead = True
+                return
+            n += 1
+            if n % 10 == 0:
+                self.timeline.append((round(time.monotonic() - self.t0), round(self.rss_kib[-1] / 1024),
+                                      round(self.usage[-1] / 2**20), round(self.anon[-1] / 2**20)))
+            if n % 4 == 0:
+                try:
+                    status = get("http://127.0.0.1:13133/", timeout=5).status
+                except OSError:
+                    status = 0
+                self.health[status] = self.health.get(status, 0) + 1
+
+    def stop(self) -> "Sampler":
+        self._stop.set()
+        self._thread.join(10)
+        return self
+
+
+@pytest.fixture(scope="module")
+def pressure(stack):
+    """Runs the scenario once; yields what was measured (never asserts: the tests do)."""
+    config = Path(os.environ.get("RELIABILITY_PRESSURE_CONFIG") or CONFIG)
+    env = {"TRACES_EXPORTER": "otlp_http/xray", **extra_collector_env()}   # = EXPORTER
+    stack.stop_collector(signal.SIGTERM)
+    shared_bin = stack.collector_bin
+    private_bin = private_uncached_copy(Path(shared_bin)) if PRIVATE_BINARY else None
+    stack.collector_bin = private_bin or shared_bin
+    try:
+        stack.start_collector(config=config, **env)
+    finally:
+        stack.collector_bin = shared_bin
+    proc = stack.collector()
+    pid = proc.popen.pid
+    res: dict = {"settings": {"collector_env": env, "config": str(config), "private_binary": PRIVATE_BINARY,
+                              "sender_requests_per_s": SENDER_RATE, "spans_per_request": SPANS_PER_REQUEST}}
+    try:
+        res.update(_run(stack, pid))
+        res["collector_log_tail"] = stack.log_tail("collector", 30)
+        record_result("memory_pressure", res)
+        yield res
+    finally:
+        for base in (XRAY, AMP):
+            set_fault(base, "ok")
+        stack.stop_collector(signal.SIGTERM)
+        stack.start_collector()              # the default exporter again, for later tests
+        if private_bin:
+            shutil.rmtree(private_bin.parent, ignore_errors=True)
+
+
+def _run(stack, pid: int) -> dict:
+    log = stack.procs["collector"].log
+    cg = Cgroup.of(pid)
+    limiter_line = next((line for line in log.read_text(errors="replace").splitlines()
+                         if "Using percentage memory limiter" in line), "")
+    m = re.search(r'"total_memory_mib": (\d+)', limiter_line)
+    out: dict = {"cgroup": {"version": cg.version, "path": str(cg.path), "limit_bytes": cg.limit(),
+                            "oom_kills_before": cg.oom_kills(), "vmstat_oom_kills_before": vmstat_oom_kills()},
+                 "limiter_total_memory_mib": int(m.group(1)) if m else None,
+                 "limiter_log": [line[-200:] for line in log.read_text(errors="replace").splitlines()
+                                 if "Memory limiter configured" in line][:1]}
+    before = collector_metrics()
+    xray_before = xray_spans()
+    sampler = Sampler(pid, cg, stack.collector().alive).start()
+    load = Load(APP, APP_RATE, PRESSURE_MAX_S + RECOVER_MAX_S + 60, workers=6).start()
+    sender = Sender(f"{OTLP_HTTP}/v1/traces",
+                    lambda: (traces_request("reliability-pressure", SPANS_PER_REQUEST, PAYLOAD_BYTES),
+                             SPANS_PER_REQUEST),
+                    threads=2, rate=SENDER_RATE, max_requests=int(PRESSURE_MAX_S * SENDER_RATE) + 1,
+                    max_seconds=PRESSURE_MAX_S)
+    t0 = time.monotonic()
+    refused_at = fired_at = None
+    bursts: dict = {}
+    try:
+        set_fault(XRAY, "slow", XRAY_SLOW_MS)
+        set_fault(AMP, "slow", AMP_SLOW_MS)
+        sender.start()
+        while time.monotonic() - t0 < PRESSURE_MAX_S and not sampler.dead:
+            time.sleep(2)
+            now = metrics_or_empty()
+            if refused_at is None and total(now, "otelcol_receiver_refused_spans") > total(before, "otelcol_receiver_refused_spans"):
+                refused_at = time.monotonic() - t0
+                # While it refuses, i.e. at its soft limit: the bursts.
+                body, spans = near_limit_body(compressible=False)
+                bursts["protobuf_near_limit"] = {**burst(body, False), "spans": spans,
+                                                 "sent_at_s": round(time.monotonic() - t0, 1)}
+                del body
+                body, spans = near_limit_body(compressible=True)
+                gz = gzipped(body)
+                bursts["gzip_near_limit"] = {**burst(gz, True), "spans": spans, "inflated_bytes": len(body),
+                                             "sent_at_s": round(time.monotonic() - t0, 1)}
+                del body, gz
+                bursts["collector_alive_after"] = stack.collector().alive()
+            if not SWEEP and refused_at is not None and fired_at is None and any(a["state"] == "firing" for a in alerts(ALERT)):
+                fired_at = time.monotonic() - t0
+                break
+        sender.stop()
+        during = metrics_or_empty()
+        t_pressure_end = time.monotonic()
+    finally:
+        sender.stop()
+        for base in (XRAY, AMP):
+            set_fault(base, "ok")
+    t_ok = time.monotonic()
+    # Recovery: the queue drains and a small request is accepted again (the same process: no restart).
+    drained_at = accepted_at = None
+    deadline = t_ok + RECOVER_MAX_S
+    while time.monotonic() < deadline and not sampler.dead and (drained_at is None or accepted_at is None):
+        time.sleep(1)
+        m_now = metrics_or_empty()
+        if drained_at is None and m_now.get(f"otelcol_exporter_queue_size[{EXPORTER}]", 1e9) <= 2:
+            drained_at = time.monotonic() - t_ok
+        if accepted_at is None:
+            try:
+                if probe_accepted() == 200:
+                    accepted_at = time.monotonic() - t_ok
+            except OSError:
+                pass
+    # After recovery: a quiet window of app load in which nothing is refused and spans are accepted.
+    w0 = metrics_or_empty()
+    time.sleep(15)
+    w1 = metrics_or_empty()
+    if fired_at is None and not SWEEP and not sampler.dead:        # the alert may only see the refusals once the collector's own metrics get through
+        try:
+            wait_until(lambda: any(a["state"] == "firing" for a in alerts(ALERT)), 240, f"{ALERT} firing", interval=3)
+            fired_at = time.monotonic() - t0
+            out["alert_fired_after_recovery"] = True
+        except AssertionError:
+            pass
+    alert_now = alerts(ALERT)
+    load.stop()
+    sampler.stop()
+    after = metrics_or_empty() or w1 or during
+    delivered = xray_spans() - xray_before
+    sdk = {}
+    for key, q in (("spans_dropped_by_sdk_queue", f'sum(processedSpans_total{{job="{SERVICE}",dropped="true"}})'),
+                   ("spans_export_failed", f'sum(otlp_exporter_exported_total{{job="{SERVICE}",type="span",success="false"}})'),
+                   ("spans_exported", f'sum(otlp_exporter_exported_total{{job="{SERVICE}",type="span",success="true"}})')):
+        try:
+            r = promql(q)
+        except (OSError, AssertionError):
+            r = []
+        sdk[key] = float(r[0]["value"][1]) if r else 0.0
+
+    def d(a, b, name):
+        return total(b, name) - total(a, name)
+    limit = cg.limit()
+    out.update({
+        "pid_unchanged": stack.collector().popen.pid == pid and stack.collector().alive(),
+        "pressure_s": round(t_pressure_end - t0, 1), "refused_after_s": refused_at and round(refused_at, 1),
+        "alert_fired_after_s": fired_at and round(fired_at, 1),
+        "alert_labels": [a["labels"] for a in alert_now],
+        "recovery": {"queue_drained_after_s": drained_at and round(drained_at, 1),
+                     "accepts_again_after_s": accepted_at and round(accepted_at, 1),
+                     "window_refused_spans": d(w0, w1, "otelcol_receiver_refused_spans"),
+                     "window_accepted_spans": d(w0, w1, "otelcol_receiver_accepted_spans")},
+        "collector": {
+            "receiver_refused_spans": d(before, after, "otelcol_receiver_refused_spans"),
+            "receiver_refused_metric_points": d(before, after, "otelcol_receiver_refused_metric_points"),
+            "receiver_accepted_spans": d(before, after, "otelcol_receiver_accepted_spans"),
+            "memory_limiter_refused_spans": d(before, after, "otelcol_processor_memory_limiter_refused_spans"),
+            "memory_limiter_refused_metric_points": d(before, after, "otelcol_processor_memory_limiter_refused_metric_points"),
+            "memory_limiter_accepted_spans": d(before, after, "otelcol_processor_memory_limiter_accepted_spans"),
+            "xray_standin_received_spans": delivered,
+            "exporter_sent_spans": d(before, after, f"otelcol_exporter_sent_spans[{EXPORTER}]"),
+            "exporter_enqueue_failed_spans": d(before, after, "otelcol_exporter_enqueue_failed_spans"),
+            "exporter_send_failed_spans": d(before, after, "otelcol_exporter_send_failed_spans"),
+            "queue_size_at_pressure_end": during.get(f"otelcol_exporter_queue_size[{EXPORTER}]"),
+            "queue_capacity": during.get(f"otelcol_exporter_queue_capacity[{EXPORTER}]"),
+            "heap_alloc_at_pressure_end_mib": round(total(during, "otelcol_process_runtime_heap_alloc_bytes") / 2**20, 1),
+        },
+        "memory": {"limit_mib": round(limit / 2**20, 1),
+                   "peak_rss_mib": round(max(sampler.rss_kib, default=0) / 1024, 1),
+                   "peak_cgroup_usage_mib": round(max(sampler.usage, default=0) / 2**20, 1),
+                   "peak_cgroup_anon_mib": round(max(sampler.anon, default=0) / 2**20, 1),
+                   "kernel_peak_mib": round((cg.peak() or 0) / 2**20, 1),
+                   "samples": len(sampler.rss_kib), "timeline_s_rss_usage_anon_mib": sampler.timeline},
+        "oom_kills": cg.oom_kills(), "vmstat_oom_kills_after": vmstat_oom_kills(), "health_check_statuses": sampler.health, "collector_died": sampler.dead,
+        "sender": {"statuses": sender.statuses, "spans_accepted": sender.spans_sent, "errors": sender.errors[:5]},
+        "bursts": bursts,
+        "app": {"requests": len(load.samples), "non_200": sum(1 for s in load.samples if s.status != 200),
+                "errors": load.errors[:5], "sdk": sdk},
+    })
+    kept, refused = out["collector"]["receiver_accepted_spans"], out["collector"]["receiver_refused_spans"]
+    out["summary"] = {"kept_spans": kept, "delivered_spans": delivered, "refused_spans": refused,
+                      "peak_rss_mib": out["memory"]["peak_rss_mib"], "kernel_peak_mib": out["memory"]["kernel_peak_mib"],
+                      "limit_mib": out["memory"]["limit_mib"], "oom_kills": out["oom_kills"],
+                      "alert_fired_after_s": out["alert_fired_after_s"], "recovery": out["recovery"],
+                      "settings": extra_collector_env()}
+    return out
+
+
+def test_the_limiter_sees_the_task_definitions_memory_limit(pressure):
+    """adot-launch.sh's cgroup is what memory_limiter's percentages apply to (on ECS: the container's limit)."""
+    assert pressure["cgroup"]["limit_bytes"] == 320 * 2**20, pressure["cgroup"]
+    assert pressure["limiter_total_memory_mib"] == 320, pressure["limiter_log"]
+
+
+def test_memory_limiter_refuses_spans_and_points(pressure):
+    c = pressure["collector"]
+    assert c["memory_limiter_refused_spans"] > 0 and c["receiver_refused_spans"] > 0, c
+    assert c["receiver_refused_metric_points"] > 0, c      # the app's metrics are refused too (global limit)
+    assert 503 in pressure["sender"]["statuses"], pressure["sender"]      # OTLP/HTTP's "retry later"
+    assert 400 not in pressure["sender"]["statuses"], pressure["sender"]  # the encoder is right
+
+
+def test_memory_stays_below_the_container_limit_and_nothing_is_oom_killed(pressure):
+    mem = pressure["memory"]
+    assert pressure["oom_kills"] == 0 and not pressure["collector_died"] and pressure["pid_unchanged"], pressure
+    assert mem["samples"] > 20, mem
+    # The OOM killer acts when the cgroup cannot reclaim enough: its charge is anonymous memory (the Go heap, stacks)
+    # plus page cache (the binary's file pages), and the cache is reclaimable, so memory.usage reaching the limit is
+    # the kernel evicting cache, not an OOM. What must stay below the limit is the anonymous part.
+    assert mem["peak_cgroup_anon_mib"] < mem["limit_mib"], mem
+
+
+def test_bursts_near_the_size_limit_are_refused_or_accepted_cleanly(pressure):
+    b = pressure["bursts"]
+    assert b, "the collector never refused, so no burst was sent while it was at its soft limit"
+    for name in ("protobuf_near_limit", "gzip_near_limit"):
+        assert b[name]["status"] in (200, 429, 503), (name, b[name])
+    assert b["collector_alive_after"], b
+
+
+def test_the_collector_refusing_alert_fires(pressure):
+    if SWEEP:
+        pytest.skip("the settings sweep does not wait for the alert")
+    assert pressure["alert_fired_after_s"] is not None, pressure["alert_labels"]
+    # While it refuses, not only once the pressure is over (the collector's own metrics must not be refused).
+    assert not pressure.get("alert_fired_after_recovery"), pressure["alert_fired_after_s"]
+    assert any(a.get("job") == "aws-otel-collector" and a.get("severity") == "ticket"
+               for a in pressure["alert_labels"]), pressure["alert_labels"]
+
+
+def test_the_app_answers_every_request_and_its_sdk_counts_the_drops(pressure):
+    app = pressure["app"]
+    assert app["requests"] >= APP_RATE * 30 and app["non_200"] == 0, app
+    assert app["sdk"]["spans_dropped_by_sdk_queue"] + app["sdk"]["spans_export_failed"] > 0, app["sdk"]
+
+
+def test_after_recovery_the_collector_drains_and_accepts_again_without_restart(pressure):
+    r = pressure["recovery"]
+    assert pressure["pid_unchanged"], "the collector was restarted or died"
+    assert r["queue_drained_after_s"] is not None and r["accepts_again_after_s"] is not None, r
+    assert r["window_refused_spans"] == 0 and r["window_accepted_spans"] > 0, r
