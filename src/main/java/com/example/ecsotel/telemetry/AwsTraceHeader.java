@@ -18,7 +18,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code Root} without {@code Parent} (an ALB's own header: {@code Self=1-…;Root=1-…}): a new root
  *       span that keeps the ALB's trace id, so ALB access logs and X-Ray share one id;
- *   <li>{@code Sampled=?} (decision deferred): the trace continues and the app's sampler decides.
+ *   <li>{@code Sampled=?} or a Parent without {@code Sampled} (decision deferred): the trace continues and
+ *       the app's sampler (the X-Ray rules) decides.
  * </ul>
  *
  * Both are judged by the same extraction, of the header with {@code Sampled=?} read as {@code Sampled=0}
@@ -82,7 +83,10 @@ public final class AwsTraceHeader {
     if (!span.isValid()) {
       return null; // includes all-zero Root or Parent: SpanContext deems them invalid
     }
-    return new AwsTraceHeader(header, span.getTraceId(), hasParent ? span.getSpanId() : null, "?".equals(sampled));
+    // A Parent without a decision is deferred as '?' is (aws-xray-sdk-java's AWSXRayServletFilter asks its
+    // sampler for REQUESTED and UNKNOWN alike); the propagator alone would read it as "not sampled".
+    boolean deferred = hasParent && (sampled == null || "?".equals(sampled));
+    return new AwsTraceHeader(header, span.getTraceId(), hasParent ? span.getSpanId() : null, deferred);
   }
 
   /**
@@ -107,7 +111,7 @@ public final class AwsTraceHeader {
     return parentId;
   }
 
-  /** True when the header defers the sampling decision to this service. */
+  /** True when the header has a Parent and defers the decision ({@code Sampled=?} or no Sampled). */
   public boolean samplingDeferred() {
     return deferred;
   }
