@@ -65,7 +65,22 @@ class TraceHeaderFormatsTest {
     assertThat(span.getTraceId()).isEqualTo(ROOT_HEX);
     assertThat(span.getParentSpanId()).isEqualTo(PARENT);
     assertThat(span.getParentSpanContext().isRemote()).isTrue();
-    assertThat(span.getSpanContext().getTraceState().isEmpty()).as("tracestate went with its traceparent").isTrue();
+  }
+
+  @Test
+  void whenBothFormatsAreValidAndDisagreeTheXrayHeaderWins() throws Exception {
+    // OTEL_PROPAGATORS=tracecontext,baggage,xray: xray extracts last and replaces the span; the contrib keeps
+    // the W3C tracestate on the X-Ray parent even though the trace ids differ.
+    HttpResponse<String> response = app.get("/", "traceparent", TRACEPARENT, "tracestate", "vendor=value",
+        "X-Amzn-Trace-Id", "Root=" + ROOT + ";Parent=" + PARENT + ";Sampled=1");
+
+    assertThat(response.body()).contains("\"traceId\":\"" + ROOT + "\"");
+    SpanData span = onlySpan(spans, "GET /");
+    assertThat(span.getTraceId()).isEqualTo(ROOT_HEX);
+    assertThat(span.getParentSpanId()).isEqualTo(PARENT);
+    assertThat(span.getSpanContext().getTraceState().get("vendor")).isEqualTo("value");
+    assertThat(invalidCount("traceparent")).isZero();
+    assertThat(invalidCount("x-amzn-trace-id")).isZero();
   }
 
   @Test
