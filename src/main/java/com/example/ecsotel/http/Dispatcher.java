@@ -75,6 +75,9 @@ final class Dispatcher implements HttpHandler {
     }
     ServerRequest request = new ServerRequest(exchange, match.template(), judge(exchange, match));
     Context context = start(request);
+    if (context != null) {
+      withTraceId(response, context);
+    }
     Throwable error = null;
     try {
       write(exchange, response);
@@ -157,10 +160,7 @@ final class Dispatcher implements HttpHandler {
       logger.error("unhandled error in {} {}", method, match.template(), e);
       response = Response.error(500, "internal_error", "internal error", Map.of());
     }
-    SpanContext spanContext = Span.fromContext(context).getSpanContext();
-    if (spanContext.isValid()) {
-      response.body().put("traceId", XrayIds.traceId(spanContext));
-    }
+    SpanContext spanContext = withTraceId(response, context);
     long bytes = 0;
     try {
       bytes = write(exchange, response);
@@ -183,6 +183,15 @@ final class Dispatcher implements HttpHandler {
           bytes,
           spanContext.isValid() ? XrayIds.logId(spanContext) : "-");
     }
+  }
+
+  /** Every traced response, errors included, names its trace in X-Ray form; returns the span context. */
+  private static SpanContext withTraceId(Response response, Context context) {
+    SpanContext spanContext = Span.fromContext(context).getSpanContext();
+    if (spanContext.isValid()) {
+      response.body().put("traceId", XrayIds.traceId(spanContext));
+    }
+    return spanContext;
   }
 
   private static Response route(Router.Match match, HttpExchange exchange) throws Exception {
