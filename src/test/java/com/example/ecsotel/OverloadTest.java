@@ -51,6 +51,19 @@ class OverloadTest {
     });
   }
 
+  @Test
+  void healthProbesAreNeverShed() throws Exception {
+    // A 503 health probe makes ECS (or the ALB) replace a task that is only busy: probes bypass the limit.
+    whileThePermitIsHeld(app -> {
+      HttpResponse<String> health = app.get("/health");
+
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).contains("\"status\":\"ok\"");
+      assertThat(app.get("/").statusCode()).as("other routes are still shed").isEqualTo(503);
+      assertThat(durationPoints(app, 200)).as("probes stay out of telemetry").isEmpty();
+    });
+  }
+
   interface WithApp {
     void run(TestApp app) throws Exception;
   }
