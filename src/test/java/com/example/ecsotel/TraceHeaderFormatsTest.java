@@ -84,6 +84,15 @@ class TraceHeaderFormatsTest {
   }
 
   @Test
+  void severalTracestateLinesAreOneList() throws Exception {
+    app.get("/", "traceparent", TRACEPARENT, "tracestate", "first=1", "tracestate", "second=2");
+
+    SpanData span = onlySpan(spans, "GET /");
+    assertThat(span.getTraceId()).isEqualTo(W3C_TRACE);
+    assertThat(span.getSpanContext().getTraceState().asMap()).containsEntry("first", "1").containsEntry("second", "2");
+  }
+
+  @Test
   void aMalformedXrayHeaderDoesNotCostAValidTraceparent() throws Exception {
     app.get("/", "traceparent", TRACEPARENT, "X-Amzn-Trace-Id", "Root=garbage;Parent=xyz");
 
