@@ -115,6 +115,14 @@ class TraceHeaderFormatsTest {
   }
 
   @Test
+  void severalBaggageLinesAreOneList() throws Exception {
+    app.get("/outgoing-http-call", "baggage", "tenant=acme", "baggage", "region=eu");
+
+    String passedOn = downstream.requests("/").get(0).headers().getFirst("baggage");
+    assertThat(passedOn.split(",")).containsExactlyInAnyOrder("tenant=acme", "region=eu");
+  }
+
+  @Test
   void anAllZeroAlbRootStartsANewTraceAndIsCounted() throws Exception {
     HttpResponse<String> response =
         app.get("/", "X-Amzn-Trace-Id", "Self=1-67891234-12456789abcdef012345678;Root=1-00000000-000000000000000000000000");
