@@ -55,7 +55,7 @@ def test_zero_percent_rule_for_orders_stops_their_segments_only(traffic):
 
 
 def test_deferred_decision_with_a_parent_follows_the_rules(traffic):
-    """X-Amzn-Trace-Id Root;Parent;Sampled=? leaves the decision to the app's X-Ray rules (issue 22.1): under a 0 %
+    """X-Amzn-Trace-Id Root;Parent;Sampled=? (or no Sampled) leaves the decision to the app's X-Ray rules: under a 0 %
     rule for A's orders a deferred order is dropped, while a deferred "/" (100 % default rule) is traced in the
     caller's trace under the caller's parent. The rules come from the stand-in through the collector's awsproxy."""
     put_sampling_rules([ORDERS_OFF, *SAMPLE_ALL_RULES])
@@ -69,16 +69,20 @@ def test_deferred_decision_with_a_parent_follows_the_rules(traffic):
         wait_until(order_unsampled, 120, "the orders-off rule to reach app A's sampler", interval=0.2)
 
         parent = "53995c3f42cd8ad8"
-        roots = {path: f"1-{int(time.time()):08x}-{os.urandom(12).hex()}" for path in ("/", "/orders/12")}
-        for path, root in roots.items():
-            reply = get(f"{APP_A}{path}", headers={"X-Amzn-Trace-Id": f"Root={root};Parent={parent};Sampled=?"})
-            assert reply.status == 200 and reply.json()["traceId"] == root, reply.text()
-        docs = wait_for_trace(roots["/"], lambda d: server_segment(d, SERVICE_A, "/"), "the deferred / segment")
-        assert server_segment(docs, SERVICE_A, "/")["parent_id"] == parent
-        # Same export as the "/" segment (sent first): had the order been sampled, it would be here by now.
-        control = _trace(f"{APP_A}/")
-        wait_for_trace(control, lambda d: server_segment(d, SERVICE_A), "control segment")
-        assert not trace_documents(roots["/orders/12"]), "a deferred order was sampled under the 0 % rule"
+        # Sampled=? and a Parent without Sampled (the X-Ray SDKs defer a missing decision too) behave alike.
+        for decision in (";Sampled=?", ""):
+            roots = {path: f"1-{int(time.time()):08x}-{os.urandom(12).hex()}" for path in ("/", "/orders/12")}
+            for path, root in roots.items():
+                reply = get(f"{APP_A}{path}", headers={"X-Amzn-Trace-Id": f"Root={root};Parent={parent}{decision}"})
+                assert reply.status == 200 and reply.json()["traceId"] == root, reply.text()
+            docs = wait_for_trace(roots["/"], lambda d: server_segment(d, SERVICE_A, "/"),
+                                  f"the deferred / ({decision!r})")
+            assert server_segment(docs, SERVICE_A, "/")["parent_id"] == parent
+            # Same export as the "/" segment (sent first): had the order been sampled, it would be here by now.
+            control = _trace(f"{APP_A}/")
+            wait_for_trace(control, lambda d: server_segment(d, SERVICE_A), "control segment")
+            assert not trace_documents(roots["/orders/12"]), \
+                f"a deferred order ({decision!r}) was sampled under the 0 % rule"
     finally:
         put_sampling_rules(SAMPLE_ALL_RULES)
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,10 +21,57 @@ class OverloadTest {
   private final InMemorySpanExporter spans = InMemorySpanExporter.create();
 
   @Test
-  void aShedRequestIsCountedWithStatus503AndItsRoute() throws Exception {
+  void aShedRequestIsCountedWithStatus503AndItsRouteTemplate() throws Exception {
+    whileThePermitIsHeld(app -> {
+      HttpResponse<String> shed = app.get("/orders/42");
+
+      assertThat(shed.statusCode()).isEqualTo(503);
+      assertThat(shed.body()).contains("\"error\":\"overloaded\"");
+      List<HistogramPointData> shedPoints = durationPoints(app, 503);
+      assertThat(shedPoints).hasSize(1);
+      assertThat(shedPoints.get(0).getCount()).isEqualTo(1);
+      assertThat(shedPoints.get(0).getAttributes().get(AttributeKey.stringKey("http.route"))).isEqualTo("/orders/{id}");
+      SpanData span = TestApp.onlySpan(spans, "GET /orders/{id}");
+      assertThat(span.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+          .as("the shed request's SERVER span").isEqualTo(503);
+      // Like every traced response: the error JSON names its trace, in X-Ray form.
+      String xrayId = "1-" + span.getTraceId().substring(0, 8) + "-" + span.getTraceId().substring(8);
+      assertThat(shed.body()).contains("\"traceId\":\"" + xrayId + "\"");
+    });
+  }
+
+  @Test
+  void aShedRequestToAnUnknownPathHasNoRoute() throws Exception {
+    whileThePermitIsHeld(app -> {
+      assertThat(app.get("/no/such/path").statusCode()).isEqualTo(503);
+
+      List<HistogramPointData> shedPoints = durationPoints(app, 503);
+      assertThat(shedPoints).hasSize(1);
+      assertThat(shedPoints.get(0).getAttributes().get(AttributeKey.stringKey("http.route"))).isNull();
+    });
+  }
+
+  @Test
+  void healthProbesAreNeverShed() throws Exception {
+    // A 503 health probe makes ECS (or the ALB) replace a task that is only busy: probes bypass the limit.
+    whileThePermitIsHeld(app -> {
+      HttpResponse<String> health = app.get("/health");
+
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).contains("\"status\":\"ok\"");
+      assertThat(app.get("/").statusCode()).as("other routes are still shed").isEqualTo(503);
+      assertThat(durationPoints(app, 200)).as("probes stay out of telemetry").isEmpty();
+    });
+  }
+
+  interface WithApp {
+    void run(TestApp app) throws Exception;
+  }
+
+  /** Runs {@code body} while a request to a stub downstream holds the app's only permit: no timing involved. */
+  private void whileThePermitIsHeld(WithApp body) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     try (StubServer downstream = StubServer.start()) {
-      // The downstream call holds the app's only permit until the test releases it: no timing involved.
       downstream.on("/slow", r -> {
         release.await(30, TimeUnit.SECONDS);
         return StubServer.Reply.text(200, "text/plain", "ok");
@@ -39,19 +87,12 @@ class OverloadTest {
         });
         TestApp.awaitSpansOrMetrics(() -> !downstream.requests("/slow").isEmpty());
         assertThat(downstream.requests("/slow")).as("the slow request holds the permit").hasSize(1);
-
-        HttpResponse<String> shed = app.get("/");
-        release.countDown();
-
-        assertThat(shed.statusCode()).isEqualTo(503);
-        assertThat(shed.body()).contains("\"error\":\"overloaded\"");
+        try {
+          body.run(app);
+        } finally {
+          release.countDown();
+        }
         assertThat(slow.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-        List<HistogramPointData> shedPoints = durationPoints(app, 503);
-        assertThat(shedPoints).hasSize(1);
-        assertThat(shedPoints.get(0).getCount()).isEqualTo(1);
-        assertThat(shedPoints.get(0).getAttributes().get(AttributeKey.stringKey("http.route"))).isEqualTo("/");
-        assertThat(TestApp.onlySpan(spans, "GET /").getAttributes()
-            .get(AttributeKey.longKey("http.response.status_code"))).as("the shed request's SERVER span").isEqualTo(503);
       } finally {
         release.countDown();
       }

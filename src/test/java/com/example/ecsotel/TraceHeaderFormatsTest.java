@@ -65,7 +65,31 @@ class TraceHeaderFormatsTest {
     assertThat(span.getTraceId()).isEqualTo(ROOT_HEX);
     assertThat(span.getParentSpanId()).isEqualTo(PARENT);
     assertThat(span.getParentSpanContext().isRemote()).isTrue();
-    assertThat(span.getSpanContext().getTraceState().isEmpty()).as("tracestate went with its traceparent").isTrue();
+  }
+
+  @Test
+  void whenBothFormatsAreValidAndDisagreeTheXrayHeaderWins() throws Exception {
+    // OTEL_PROPAGATORS=tracecontext,baggage,xray: xray extracts last and replaces the span; the contrib keeps
+    // the W3C tracestate on the X-Ray parent even though the trace ids differ.
+    HttpResponse<String> response = app.get("/", "traceparent", TRACEPARENT, "tracestate", "vendor=value",
+        "X-Amzn-Trace-Id", "Root=" + ROOT + ";Parent=" + PARENT + ";Sampled=1");
+
+    assertThat(response.body()).contains("\"traceId\":\"" + ROOT + "\"");
+    SpanData span = onlySpan(spans, "GET /");
+    assertThat(span.getTraceId()).isEqualTo(ROOT_HEX);
+    assertThat(span.getParentSpanId()).isEqualTo(PARENT);
+    assertThat(span.getSpanContext().getTraceState().get("vendor")).isEqualTo("value");
+    assertThat(invalidCount("traceparent")).isZero();
+    assertThat(invalidCount("x-amzn-trace-id")).isZero();
+  }
+
+  @Test
+  void severalTracestateLinesAreOneList() throws Exception {
+    app.get("/", "traceparent", TRACEPARENT, "tracestate", "first=1", "tracestate", "second=2");
+
+    SpanData span = onlySpan(spans, "GET /");
+    assertThat(span.getTraceId()).isEqualTo(W3C_TRACE);
+    assertThat(span.getSpanContext().getTraceState().asMap()).containsEntry("first", "1").containsEntry("second", "2");
   }
 
   @Test
@@ -88,6 +112,14 @@ class TraceHeaderFormatsTest {
     assertThat(call.headers().getFirst("baggage")).isEqualTo("tenant=acme");
     assertThat(invalidCount("traceparent")).isEqualTo(1);
     assertThat(invalidCount("x-amzn-trace-id")).isEqualTo(1);
+  }
+
+  @Test
+  void severalBaggageLinesAreOneList() throws Exception {
+    app.get("/outgoing-http-call", "baggage", "tenant=acme", "baggage", "region=eu");
+
+    String passedOn = downstream.requests("/").get(0).headers().getFirst("baggage");
+    assertThat(passedOn.split(",")).containsExactlyInAnyOrder("tenant=acme", "region=eu");
   }
 
   @Test

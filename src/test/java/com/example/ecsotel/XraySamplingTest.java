@@ -113,6 +113,24 @@ class XraySamplingTest {
     assertThat(TestApp.spansNamed(spans, "GET /")).isEmpty();
   }
 
+  @Test
+  void aParentWithoutADecisionGetsTheRulesDecision() throws Exception {
+    // No Sampled field: the X-Ray SDKs treat a missing decision like '?' (the contrib propagator reads "not sampled").
+    awaitRulesInForce();
+    spans.reset();
+
+    var order = app.get("/orders/1", "X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272797;Parent=53995c3f42cd8ad8");
+    var root = app.get("/", "X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272798;Parent=53995c3f42cd8ad8");
+
+    var span = TestApp.onlySpan(spans, "GET /orders/{id}");
+    assertThat(span.getTraceId()).isEqualTo("5759e988bd862e3fe1be46a994272797");
+    assertThat(span.getParentSpanId()).isEqualTo("53995c3f42cd8ad8");
+    assertThat(span.getSpanContext().isSampled()).isTrue();
+    assertThat(order.body()).contains("\"traceId\":\"1-5759e988-bd862e3fe1be46a994272797\"");
+    assertThat(root.body()).contains("\"traceId\":\"1-5759e988-bd862e3fe1be46a994272798\"");
+    assertThat(TestApp.spansNamed(spans, "GET /")).isEmpty();
+  }
+
   /** Waits (bounded) until the polled rules, not the built-in fallback, decide: ten orders in a row sampled. */
   private void awaitRulesInForce() throws Exception {
     TestApp.awaitSpansOrMetrics(() -> !xray.requests("/GetSamplingRules").isEmpty());

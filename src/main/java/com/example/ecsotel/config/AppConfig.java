@@ -54,7 +54,8 @@ public record AppConfig(
         env.integer("MAX_CONCURRENT_REQUESTS", 256, 1, 100_000),
         // ECS sends SIGKILL stopTimeout after SIGTERM: drain, executor wait and flush must fit inside it.
         ShutdownBudget.of(
-            env.integer("STOP_TIMEOUT_SECONDS", ShutdownBudget.DEFAULT_STOP_TIMEOUT_SECONDS, 2, 120),
+            env.integer("STOP_TIMEOUT_SECONDS", ShutdownBudget.DEFAULT_STOP_TIMEOUT_SECONDS,
+                ShutdownBudget.MIN_STOP_TIMEOUT_SECONDS, 120),
             env.integer("SHUTDOWN_GRACE_SECONDS", 10, 0, 120)),
         env.httpUrlList("SAMPLE_APP_PEERS"),
         env.httpUrl("OUTGOING_HTTP_URL", "https://aws.amazon.com"),

@@ -19,6 +19,8 @@ public record ShutdownBudget(Duration stopTimeout, Duration grace, Duration exec
   static final Duration MAX_FLUSH = Duration.ofSeconds(5);
   /** Enough for one OTLP export round trip to a live sidecar; with the sidecar gone, nothing helps. */
   static final Duration MIN_FLUSH = Duration.ofSeconds(2);
+  /** The smallest stopTimeout that holds the margin, the executor wait and the minimum flush with no drain. */
+  public static final int MIN_STOP_TIMEOUT_SECONDS = (int) MARGIN.plus(EXECUTOR_WAIT).plus(MIN_FLUSH).toSeconds();
 
   public ShutdownBudget {
     Objects.requireNonNull(stopTimeout, "stopTimeout");
@@ -29,13 +31,19 @@ public record ShutdownBudget(Duration stopTimeout, Duration grace, Duration exec
 
   /** The budget for a drain of {@code graceSeconds} inside {@code stopTimeoutSeconds}, or a ConfigException. */
   static ShutdownBudget of(int stopTimeoutSeconds, int graceSeconds) {
+    if (stopTimeoutSeconds < MIN_STOP_TIMEOUT_SECONDS) {
+      // Even a zero grace cannot fit: the variable to change is the stop timeout, not the grace.
+      throw new ConfigException("STOP_TIMEOUT_SECONDS", "must be at least " + MIN_STOP_TIMEOUT_SECONDS + ": "
+          + EXECUTOR_WAIT.toSeconds() + " s executor wait + " + MIN_FLUSH.toSeconds() + " s telemetry flush + "
+          + MARGIN.toSeconds() + " s margin", Integer.toString(stopTimeoutSeconds));
+    }
     Duration stopTimeout = Duration.ofSeconds(stopTimeoutSeconds);
     Duration grace = Duration.ofSeconds(graceSeconds);
     Duration left = stopTimeout.minus(MARGIN).minus(grace).minus(EXECUTOR_WAIT);
     if (left.compareTo(MIN_FLUSH) < 0) {
       long max = stopTimeout.minus(MARGIN).minus(EXECUTOR_WAIT).minus(MIN_FLUSH).toSeconds();
       throw new ConfigException("SHUTDOWN_GRACE_SECONDS",
-          "must be at most " + Math.max(0, max) + ": drain + " + EXECUTOR_WAIT.toSeconds() + " s executor wait + "
+          "must be at most " + max + ": drain + " + EXECUTOR_WAIT.toSeconds() + " s executor wait + "
               + MIN_FLUSH.toSeconds() + " s telemetry flush + " + MARGIN.toSeconds() + " s margin must fit the "
               + stopTimeoutSeconds + " s stopTimeout (STOP_TIMEOUT_SECONDS, the container's stopTimeout in the task"
               + " definition)", Integer.toString(graceSeconds));

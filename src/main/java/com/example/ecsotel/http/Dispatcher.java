@@ -1,11 +1,9 @@
 package com.example.ecsotel.http;
 
-import com.example.ecsotel.telemetry.AwsTraceHeader;
 import com.example.ecsotel.telemetry.SampleAppMetrics;
 import com.example.ecsotel.telemetry.XrayIds;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -20,17 +18,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point for every exchange: bounds concurrency, validates, routes, wraps the handler in a
- * SERVER span, writes the JSON body, records metrics and writes one request log line.
+ * Entry point for every exchange: bounds concurrency (health probes exempt), validates, routes, wraps the
+ * handler in a SERVER span, writes the JSON body, records metrics and writes one request log line.
  */
 final class Dispatcher implements HttpHandler {
   private static final Logger logger = LoggerFactory.getLogger("request");
 
   private final Router router;
-  private final Instrumenter<ServerRequest, Integer> instrumenter;
+  private final ServerSpans spans;
   private final SampleAppMetrics metrics;
   private final Semaphore permits;
-  private final boolean rejectInvalidTraceHeaders;
+  private final TraceHeaderJudge judge;
+  private final Shedder shedder;
 
   Dispatcher(
       Router router,
@@ -39,81 +38,44 @@ final class Dispatcher implements HttpHandler {
       int maxConcurrentRequests,
       boolean rejectInvalidTraceHeaders) {
     this.router = Objects.requireNonNull(router, "router");
-    this.instrumenter = Objects.requireNonNull(instrumenter, "instrumenter");
+    this.spans = new ServerSpans(instrumenter);
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.permits = new Semaphore(maxConcurrentRequests);
-    this.rejectInvalidTraceHeaders = rejectInvalidTraceHeaders;
+    this.judge = new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders);
+    this.shedder = new Shedder(judge, spans);
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
+      Router.Match match = match(exchange);
+      if (isHealthProbe(match)) {
+        // Never shed: a 503 health probe under load makes ECS (or the ALB) replace a task that is merely busy.
+        dispatch(exchange, match);
+        return;
+      }
       if (!permits.tryAcquire()) {
-        shed(exchange);
+        shedder.shed(exchange, match);
         return;
       }
       try {
-        dispatch(exchange);
+        dispatch(exchange, match);
       } finally {
         permits.release();
       }
     }
   }
 
-  /**
-   * Over MAX_CONCURRENT_REQUESTS: 503 at once instead of queueing without bound. Still a SERVER span (if
-   * sampled) and a point in http.server.request.duration (status 503, the route), so the error-ratio SLO
-   * and the dashboard see overload; nothing else (no handler, no log line, no spec metrics).
-   */
-  private void shed(HttpExchange exchange) throws IOException {
-    Response response = Response.error(503, "overloaded", "too many concurrent requests", Map.of());
+  private Router.Match match(HttpExchange exchange) {
     String path = exchange.getRequestURI().getRawPath();
-    Router.Match match = router.match(exchange.getRequestMethod(), path == null ? "/" : path);
-    if (match.found() && !match.route().traced()) {
-      write(exchange, response); // health probes stay out of telemetry, overloaded or not
-      return;
-    }
-    ServerRequest request = new ServerRequest(exchange, match.template(), judge(exchange, match));
-    Context context = start(request);
-    Throwable error = null;
-    try {
-      write(exchange, response);
-    } catch (IOException e) {
-      error = e;
-      throw e;
-    } finally {
-      if (context != null) {
-        instrumenter.end(context, request, response.status(), error);
-      }
-    }
+    return router.match(exchange.getRequestMethod(), path == null ? "/" : path);
   }
 
-  /** Judges each trace-header format on its own; malformed ones are counted and logged at debug. */
-  private TraceHeaders judge(HttpExchange exchange, Router.Match match) {
-    TraceHeaders traceHeaders = TraceHeaders.judge(exchange.getRequestHeaders());
-    for (String bad : traceHeaders.invalid()) {
-      metrics.recordInvalidTraceHeader(bad);
-      logger.debug("malformed {} header on {} {} ({})", bad, exchange.getRequestMethod(), match.template(),
-          rejectInvalidTraceHeaders ? "rejected" : "ignored");
-    }
-    return traceHeaders;
+  private static boolean isHealthProbe(Router.Match match) {
+    return match.found() && !match.route().traced();
   }
 
-  /** Starts the SERVER span, or returns null when the instrumenter declines. */
-  private Context start(ServerRequest request) {
-    Context parent = Context.root();
-    if (!instrumenter.shouldStart(parent, request)) {
-      return null;
-    }
-    // An ALB's Root without Parent: the server span keeps that trace id (AwsTraceHeader).
-    Context start = request.traceHeaders().hides(TraceHeaders.XRAY) ? parent
-        : AwsTraceHeader.continueRoot(parent, request.exchange().getRequestHeaders().getFirst(AwsTraceHeader.NAME));
-    try (Scope ignored = start.makeCurrent()) {
-      return instrumenter.start(start, request);
-    }
-  }
-
-  private void dispatch(HttpExchange exchange) throws IOException {
+  private void dispatch(HttpExchange exchange, Router.Match match) throws IOException {
     long startNanos = System.nanoTime();
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getRawPath();
@@ -123,8 +85,7 @@ final class Dispatcher implements HttpHandler {
     } catch (ApiException e) {
       rejected = e;
     }
-    Router.Match match = router.match(method, path == null ? "/" : path);
-    if (rejected == null && match.found() && !match.route().traced()) {
+    if (rejected == null && isHealthProbe(match)) {
       // Health probes: no span, no metrics, no log line.
       Response response;
       try {
@@ -137,14 +98,14 @@ final class Dispatcher implements HttpHandler {
     }
     // A malformed trace header never fails the request by default (W3C: ignore it); only its own format is
     // ignored. REJECT_INVALID_TRACE_HEADERS=true answers 400 instead.
-    TraceHeaders traceHeaders = judge(exchange, match);
-    if (rejected == null && rejectInvalidTraceHeaders && !traceHeaders.invalid().isEmpty()) {
+    TraceHeaders traceHeaders = judge.judge(exchange, match.template(), false);
+    if (rejected == null && judge.rejectsInvalid() && !traceHeaders.invalid().isEmpty()) {
       rejected = RequestValidator.traceHeaderError(traceHeaders.invalid().get(0));
     }
     // A request answered with an error before routing continues no trace: a new root span.
     ServerRequest request =
         new ServerRequest(exchange, match.template(), rejected != null ? TraceHeaders.ALL_HIDDEN : traceHeaders);
-    Context started = start(request);
+    Context started = spans.start(request);
     Context context = started != null ? started : Context.root();
     Response response;
     Throwable error = null;
@@ -157,19 +118,14 @@ final class Dispatcher implements HttpHandler {
       logger.error("unhandled error in {} {}", method, match.template(), e);
       response = Response.error(500, "internal_error", "internal error", Map.of());
     }
-    SpanContext spanContext = Span.fromContext(context).getSpanContext();
-    if (spanContext.isValid()) {
-      response.body().put("traceId", XrayIds.traceId(spanContext));
-    }
+    SpanContext spanContext = ServerSpans.withTraceId(response, context);
     long bytes = 0;
     try {
       bytes = write(exchange, response);
     } catch (IOException e) {
       error = error == null ? e : error; // client went away; still end the span and count it
     } finally {
-      if (started != null) {
-        instrumenter.end(context, request, response.status(), error);
-      }
+      spans.end(started, request, response.status(), error);
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);
@@ -208,7 +164,7 @@ final class Dispatcher implements HttpHandler {
     return Response.error(e.status(), e.code(), e.getMessage(), e.headers());
   }
 
-  private static long write(HttpExchange exchange, Response response) throws IOException {
+  static long write(HttpExchange exchange, Response response) throws IOException {
     byte[] bytes = Json.write(response.body()).getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     response.headers().forEach(exchange.getResponseHeaders()::set);

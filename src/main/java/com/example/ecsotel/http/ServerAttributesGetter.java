@@ -93,6 +93,12 @@ enum ServerAttributesGetter
         || request.traceHeaders().hides(key.toLowerCase(Locale.ROOT))) {
       return null;
     }
-    return request.exchange().getRequestHeaders().getFirst(key);
+    List<String> values = request.exchange().getRequestHeaders().get(key);
+    if (values == null || values.isEmpty()) {
+      return null;
+    }
+    // W3C tracestate and baggage: several header lines are one list, combined with commas (RFC 9110 5.3).
+    // traceparent and X-Amzn-Trace-Id may appear only once: TraceHeaders already hid them if repeated.
+    return values.size() == 1 ? values.get(0) : String.join(",", values);
   }
 }

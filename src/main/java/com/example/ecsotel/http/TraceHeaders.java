@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Which incoming trace-context headers the propagators may read, each format judged on its own: a
- * malformed {@code traceparent} hides {@code traceparent} and {@code tracestate} (W3C: tracestate means
- * nothing without its traceparent); a malformed {@code X-Amzn-Trace-Id} hides only itself; {@code baggage}
+ * malformed {@code traceparent} hides only itself (the W3C propagator then never reads {@code tracestate}:
+ * it means nothing without its traceparent); a malformed {@code X-Amzn-Trace-Id} hides only itself; {@code baggage}
  * is never hidden (the baggage propagator drops bad entries by itself). So a client's broken traceparent
  * never costs the ALB's Root, and the other way round.
  */
@@ -36,7 +36,6 @@ record TraceHeaders(List<String> invalid, Set<String> hidden) {
     if (traceparent != null && (traceparent.size() != 1 || !RequestValidator.validTraceparent(traceparent.get(0)))) {
       invalid.add(TRACEPARENT);
       hidden.add(TRACEPARENT);
-      hidden.add(TRACESTATE);
     }
     List<String> xray = headers.get(XRAY);
     if (xray != null && (xray.size() != 1 || !RequestValidator.validXrayHeader(xray.get(0)))) {

@@ -1,95 +1,92 @@
 package com.example.ecsotel.telemetry;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanId;
-import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
-import java.util.regex.Pattern;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.contrib.awsxray.propagator.AwsXrayPropagator;
+import java.util.List;
 
 /**
- * The {@code X-Amzn-Trace-Id} forms AWS sends that the contrib X-Ray propagator does not continue, and
+ * The {@code X-Amzn-Trace-Id} judgement, made by the contrib {@link AwsXrayPropagator} itself: a header is
+ * valid when the propagator's extraction yields a valid span context, so "counted invalid" is exactly "the
+ * propagator would drop it". On top of that, the forms AWS sends that the propagator does not continue, and
  * what this app does with them, as the X-Ray SDKs do:
  *
  * <ul>
  *   <li>{@code Root} without {@code Parent} (an ALB's own header: {@code Self=1-…;Root=1-…}): a new root
  *       span that keeps the ALB's trace id, so ALB access logs and X-Ray share one id;
- *   <li>{@code Sampled=?} (decision deferred): the trace continues and the app's sampler decides.
+ *   <li>{@code Sampled=?} or a Parent without {@code Sampled} (decision deferred): the trace continues and
+ *       the app's sampler (the X-Ray rules) decides.
  * </ul>
  *
- * {@code Self=} and {@code Lineage=} are accepted and ignored. Only the OpenTelemetry API is used here.
+ * Both are judged by the same extraction, of the header with {@code Sampled=?} read as {@code Sampled=0}
+ * and, without a Parent, a placeholder Parent: so their Root follows the propagator's rules too.
  */
 public final class AwsTraceHeader {
   public static final String NAME = "X-Amzn-Trace-Id";
 
   /** A trace id (32 hex) that the next root span must take: set by the server around span start. */
   static final ContextKey<String> ROOT_TRACE_ID = ContextKey.named("aws-trace-header-root");
-  /** Set on a remote parent whose header said {@code Sampled=?}: the app's sampler decides. */
+  /** Set on a remote parent whose header deferred the decision: the app's sampler decides. */
   static final ContextKey<Boolean> SAMPLING_DEFERRED = ContextKey.named("aws-trace-header-sampled-deferred");
 
-  private static final Pattern ROOT = Pattern.compile("1-([0-9a-f]{8})-([0-9a-f]{24})");
-  private static final Pattern PARENT = Pattern.compile("[0-9a-f]{16}");
-  private static final Pattern SAMPLED = Pattern.compile("[01?d]");
+  private static final TextMapPropagator CONTRIB = AwsXrayPropagator.getInstance();
+  private static final String PLACEHOLDER_PARENT = "0000000000000001";
 
+  private final String extractable;
   private final String traceId;
   private final String parentId;
-  private final String sampled;
+  private final boolean deferred;
 
-  private AwsTraceHeader(String traceId, String parentId, String sampled) {
+  private AwsTraceHeader(String extractable, String traceId, String parentId, boolean deferred) {
+    this.extractable = extractable;
     this.traceId = traceId;
     this.parentId = parentId;
-    this.sampled = sampled;
+    this.deferred = deferred;
   }
 
-  /**
-   * The header's Root, Parent and Sampled; null when the header is malformed: no valid Root, a malformed
-   * Parent or Sampled, an all-zero Root or Parent (ids the OpenTelemetry API deems invalid), a field without "=", or longer than 256 characters (the one parser of this header:
-   * the server's validation uses it too).
-   */
+  /** The header's Root, Parent and decision; null when the contrib propagator (with our two forms) drops it. */
   public static AwsTraceHeader parse(String value) {
-    if (value == null || value.length() > 256) {
+    if (value == null || value.isEmpty()) {
       return null;
     }
-    String traceId = null;
-    String parentId = null;
+    StringBuilder extractable = new StringBuilder(value.length() + 24);
+    boolean hasParent = false;
     String sampled = null;
-    for (String part : value.split(";")) {
-      if (part.isBlank()) {
-        continue;
+    // Split, trimmed and keyed exactly as AwsXrayPropagator (1.60.0-alpha) does: ';', no empty part.
+    int pos = 0;
+    while (pos < value.length()) {
+      int end = value.indexOf(';', pos);
+      String part = end >= 0 ? value.substring(pos, end) : value.substring(pos);
+      pos = end >= 0 ? end + 1 : value.length();
+      String trimmed = part.trim();
+      int eq = trimmed.indexOf('=');
+      if (eq < 0) {
+        return null; // the propagator drops the whole header
       }
-      int eq = part.indexOf('=');
-      if (eq <= 0) {
-        return null;
+      if (trimmed.startsWith("Root")) {
+        // checked first, as the propagator does
+      } else if (trimmed.startsWith("Parent")) {
+        hasParent = true;
+      } else if (trimmed.startsWith("Sampled")) {
+        sampled = trimmed.substring(eq + 1);
+        part = "?".equals(sampled) ? "Sampled=0" : part;
       }
-      String key = part.substring(0, eq).trim();
-      String v = part.substring(eq + 1).trim();
-      switch (key) {
-        case "Root" -> {
-          var m = ROOT.matcher(v);
-          traceId = m.matches() ? m.group(1) + m.group(2) : null;
-          // All zeros is not a trace id (OpenTelemetry API, W3C); X-Ray cannot store it either.
-          if (traceId == null || !TraceId.isValid(traceId)) {
-            return null;
-          }
-        }
-        case "Parent" -> {
-          if (!PARENT.matcher(v).matches() || !SpanId.isValid(v)) {
-            return null;
-          }
-          parentId = v;
-        }
-        case "Sampled" -> {
-          if (!SAMPLED.matcher(v).matches()) {
-            return null;
-          }
-          sampled = v;
-        }
-        default -> {
-          // Self=, Lineage= and anything else AWS adds: ignored.
-        }
-      }
+      extractable.append(extractable.isEmpty() ? "" : ";").append(part);
     }
-    return traceId == null ? null : new AwsTraceHeader(traceId, parentId, sampled);
+    String header = extractable.toString();
+    String judged = hasParent ? header : header + ";Parent=" + PLACEHOLDER_PARENT;
+    SpanContext span = Span.fromContext(CONTRIB.extract(Context.root(), judged, SINGLE)).getSpanContext();
+    if (!span.isValid()) {
+      return null; // includes all-zero Root or Parent: SpanContext deems them invalid
+    }
+    // A Parent without a decision is deferred as '?' is (aws-xray-sdk-java's AWSXRayServletFilter asks its
+    // sampler for REQUESTED and UNKNOWN alike); the propagator alone would read it as "not sampled".
+    boolean deferred = hasParent && (sampled == null || "?".equals(sampled));
+    return new AwsTraceHeader(header, span.getTraceId(), hasParent ? span.getSpanId() : null, deferred);
   }
 
   /**
@@ -114,9 +111,14 @@ public final class AwsTraceHeader {
     return parentId;
   }
 
-  /** True when the header defers the sampling decision ({@code Sampled=?}) to this service. */
+  /** True when the header has a Parent and defers the decision ({@code Sampled=?} or no Sampled). */
   public boolean samplingDeferred() {
-    return "?".equals(sampled);
+    return deferred;
+  }
+
+  /** The header as the contrib propagator can extract it ({@code Sampled=?} read as {@code Sampled=0}). */
+  String extractable() {
+    return extractable;
   }
 
   /** Whether {@code context} holds a remote parent whose sampling decision was deferred to us. */
@@ -124,4 +126,18 @@ public final class AwsTraceHeader {
     return Boolean.TRUE.equals(context.get(SAMPLING_DEFERRED))
         && Span.fromContext(context).getSpanContext().isRemote();
   }
+
+  /** A carrier that is just the X-Amzn-Trace-Id value. */
+  private static final TextMapGetter<String> SINGLE =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+          return List.of(NAME);
+        }
+
+        @Override
+        public String get(String carrier, String key) {
+          return NAME.equalsIgnoreCase(key) ? carrier : null;
+        }
+      };
 }

@@ -1,9 +1,5 @@
 package com.example.ecsotel.telemetry;
 
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -12,9 +8,11 @@ import java.util.Collection;
 import java.util.Objects;
 
 /**
- * The contrib X-Ray propagator, plus {@code Sampled=?}: the contrib one drops such a header whole (a new
- * trace, the caller's Root lost); this one continues the caller's trace as an unsampled remote parent
- * marked "deferred", which {@link DeferredSamplingSampler} hands to the app's own sampler.
+ * The contrib X-Ray propagator, plus deferred decisions ({@code Sampled=?}, or a Parent without Sampled):
+ * the contrib one drops a {@code Sampled=?} header whole (a new trace, the caller's Root lost) and reads a
+ * missing Sampled as "not sampled". This one lets the contrib extract the header with {@code Sampled=0}, so
+ * everything else it does still holds (the upstream tracestate, Lineage into baggage, re-emitted on inject),
+ * and marks the result "deferred", which {@link DeferredSamplingSampler} hands to the app's own sampler.
  */
 final class AwsTraceHeaderPropagator implements TextMapPropagator {
   private final TextMapPropagator xray;
@@ -36,13 +34,22 @@ final class AwsTraceHeaderPropagator implements TextMapPropagator {
   @Override
   public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
     AwsTraceHeader header = AwsTraceHeader.parse(getter.get(carrier, AwsTraceHeader.NAME));
-    if (header != null && header.parentId() != null && header.samplingDeferred()) {
-      SpanContext parent =
-          SpanContext.createFromRemoteParent(
-              header.traceId(), header.parentId(), TraceFlags.getDefault(), TraceState.getDefault());
-      return context.with(Span.wrap(parent)).with(AwsTraceHeader.SAMPLING_DEFERRED, true);
+    if (header == null || header.parentId() == null || !header.samplingDeferred()) {
+      return xray.extract(context, carrier, getter);
     }
-    return xray.extract(context, carrier, getter);
+    TextMapGetter<C> decided =
+        new TextMapGetter<>() {
+          @Override
+          public Iterable<String> keys(C c) {
+            return getter.keys(c);
+          }
+
+          @Override
+          public String get(C c, String key) {
+            return AwsTraceHeader.NAME.equalsIgnoreCase(key) ? header.extractable() : getter.get(c, key);
+          }
+        };
+    return xray.extract(context, carrier, decided).with(AwsTraceHeader.SAMPLING_DEFERRED, true);
   }
 
   @Override

@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Parent-based sampling, except that a remote parent whose X-Ray header said {@code Sampled=?} gets the
- * root sampler's decision (the X-Ray rules) instead of "not sampled": the caller deferred it to us.
+ * Parent-based sampling, except that a remote parent whose X-Ray header deferred the decision ({@code
+ * Sampled=?}, or no Sampled at all, as the X-Ray SDKs read it) gets the root sampler's decision (the X-Ray
+ * rules) instead of "not sampled": the caller deferred it to us.
  *
  * <p>The root sampler is asked as if there were no parent: the contrib {@code AwsXrayRemoteSampler} (1.43.0)
  * is itself parent-based (its rules sampler and its fallback sit inside {@code Sampler.parentBased}), so

@@ -16,9 +16,10 @@ import java.util.Objects;
  * semantic conventions. The contrib X-Ray sampler served to us (1.43.0, the newest our mirror serves) matches
  * rules against the old attribute names only ({@code http.method}, {@code http.target}/{@code http.url},
  * {@code net.host.name}/{@code http.host}: SamplingRuleApplier.matches); this copies the current values under
- * those names for the sampling decision only; spans keep the new names. As the X-Ray SDKs match: URLPath
- * against the path without the query string, HTTPMethod against the method, Host against the Host header's
- * host ({@code server.address}).
+ * those names for the sampling decision only; spans keep the new names. URLPath is matched against the path
+ * without the query string and HTTPMethod against the method, as the X-Ray SDKs do; Host against {@code
+ * server.address} (no port; Forwarded/X-Forwarded-Host first), as newer contrib samplers do, not the raw Host
+ * header the X-Ray Java SDK uses.
  */
 final class LegacyHttpAttributesSampler implements Sampler {
   private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");

@@ -3,17 +3,14 @@ package com.example.ecsotel.telemetry;
 import com.example.ecsotel.config.TelemetryConfig;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.contrib.awsxray.AwsXrayIdGenerator;
-import io.opentelemetry.contrib.awsxray.AwsXrayRemoteSampler;
 import io.opentelemetry.contrib.awsxray.propagator.AwsXrayPropagator;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,34 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class Telemetry implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(Telemetry.class);
 
-  /**
-   * Defaults that differ from the SDK's own; any OTEL_* variable or system property overrides them.
-   * The resource providers shipped in opentelemetry-aws-resources are all disabled by default: the
-   * EC2 and EKS ones would probe instance metadata off AWS. The ECS resource is added explicitly.
-   */
-  static final Map<String, String> DEFAULTS =
-      Map.of(
-          "otel.propagators", "tracecontext,baggage,xray",
-          "otel.exporter.otlp.protocol", "grpc",
-          // AMP's remote write rejects delta; cumulative is also the SDK default, but say it out loud.
-          "otel.exporter.otlp.metrics.temporality.preference", "cumulative",
-          // Logs go to stdout (awslogs driver -> CloudWatch Logs), correlated by the X-Ray trace id.
-          "otel.logs.exporter", "none",
-          // Export 2,048 spans per OTLP request instead of 512: each request has a fixed cost (gRPC
-          // call, marshaler setup, the worker's wake-up), and at 100 % sampling the export threads'
-          // CPU per span fell by 45 % (bench/profile.py, docs/benchmark.md). The queue is 4x the batch
-          // (default 2,048 = one batch) so a batch in flight does not make the next spans drop; the
-          // 4 s of traffic it buffers at 1,000 req/s also ride out a short collector restart.
-          "otel.bsp.max.export.batch.size", "2048",
-          "otel.bsp.max.queue.size", "8192",
-          "otel.java.disabled.resource.providers",
-              String.join(
-                  ",",
-                  "io.opentelemetry.contrib.aws.resource.BeanstalkResourceProvider",
-                  "io.opentelemetry.contrib.aws.resource.Ec2ResourceProvider",
-                  "io.opentelemetry.contrib.aws.resource.EcsResourceProvider",
-                  "io.opentelemetry.contrib.aws.resource.EksResourceProvider",
-                  "io.opentelemetry.contrib.aws.resource.LambdaResourceProvider"));
+  /** Defaults that differ from the SDK's own ({@link SdkDefaults}); any OTEL_* variable overrides them. */
+  static final Map<String, String> DEFAULTS = SdkDefaults.PROPERTIES;
 
   private final OpenTelemetrySdk sdk;
   private final OpenTelemetry api;
@@ -192,7 +163,7 @@ public final class Telemetry implements AutoCloseable {
                           ? new AwsTraceHeaderPropagator(propagator)
                           : propagator)
               .addSamplerCustomizer(
-                  (sampler, props) -> defaultSampler(sampler, props, finalResource.get(), closeables))
+                  (sampler, props) -> XraySampling.defaultSampler(sampler, props, finalResource.get(), config, closeables))
               .addTracerProviderCustomizer(
                   (builder, props) -> {
                     // X-Ray needs the epoch seconds in the first 8 hex digits of every trace id; a
@@ -219,23 +190,6 @@ public final class Telemetry implements AutoCloseable {
         closeables.add(RuntimeTelemetry.create(sdk));
       }
       return new Telemetry(sdk, sdk, finalResource.get(), closeables);
-    }
-
-    private Sampler defaultSampler(
-        Sampler configured, ConfigProperties props, Resource resource, List<AutoCloseable> closeables) {
-      if (props.getString("otel.traces.sampler") != null) {
-        return configured; // the user chose a sampler explicitly: honour it as the spec says
-      }
-      // Until the first successful poll (or when the sidecar is absent) the contrib sampler uses its
-      // built-in fallback, X-Ray's default rule: 1 request/s, then 5 % of the rest.
-      AwsXrayRemoteSampler remote =
-          AwsXrayRemoteSampler.newBuilder(resource)
-              .setEndpoint(config.xraySamplingEndpoint().toString())
-              .setPollingInterval(config.xraySamplingPollInterval())
-              .build();
-      closeables.add(remote);
-      Sampler root = new LegacyHttpAttributesSampler(remote);
-      return new DeferredSamplingSampler(Sampler.parentBased(root), root);
     }
   }
 }

@@ -36,7 +36,6 @@ class ShutdownBudgetTest {
     ShutdownBudget budget = AppConfig.fromEnv(env).shutdownBudget();
 
     assertThat(budget.stopTimeout()).as("the app's stopTimeout is the container's").isEqualTo(Duration.ofSeconds(stopTimeout));
-    assertThat(budget.total().plus(ShutdownBudget.MARGIN)).isLessThanOrEqualTo(Duration.ofSeconds(stopTimeout));
     assertThat(budget.telemetryFlush()).isGreaterThanOrEqualTo(ShutdownBudget.MIN_FLUSH);
   }
 
@@ -46,6 +45,24 @@ class ShutdownBudgetTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("SHUTDOWN_GRACE_SECONDS must be at most 10")
         .hasMessageContaining("15 s stopTimeout");
+  }
+
+  @Test
+  void aStopTimeoutTooShortForAnyGraceIsAConfigErrorNamingIt() {
+    for (String stopTimeout : new String[] {"2", "4"}) {
+      assertThatThrownBy(() -> AppConfig.fromEnv(Map.of("STOP_TIMEOUT_SECONDS", stopTimeout, "SHUTDOWN_GRACE_SECONDS", "0")))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith("STOP_TIMEOUT_SECONDS must be between 5 and 120");
+    }
+    assertThatThrownBy(() -> ShutdownBudget.of(4, 0)).hasMessageStartingWith("STOP_TIMEOUT_SECONDS must be at least 5");
+    assertThat(ShutdownBudget.of(5, 0).telemetryFlush()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void atTheLargestGraceTheStopFillsTheStopTimeoutToTheMargin() {
+    ShutdownBudget tight = ShutdownBudget.of(15, 10);
+    assertThat(tight.total()).isEqualTo(Duration.ofSeconds(13)); // 10 drain + 1 executor + 2 flush
+    assertThat(tight.total().plus(ShutdownBudget.MARGIN)).isEqualTo(tight.stopTimeout());
   }
 
   @Test

@@ -2,6 +2,7 @@ package com.example.ecsotel.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -85,6 +86,30 @@ class AwsTraceHeaderTest {
         Map.of("X-Amzn-Trace-Id", "Root=" + ROOT + ";Parent=53995c3f42cd8ad8;Sampled=0"), GETTER);
     assertThat(Span.fromContext(notSampled).getSpanContext().isValid()).isTrue();
     assertThat(decision(sampler, notSampled)).isEqualTo(SamplingDecision.DROP);
+  }
+
+  @Test
+  void aDeferredHeaderKeepsTheUpstreamTraceStateAndLineageAsTheContribDoes() {
+    // What tracecontext (first in OTEL_PROPAGATORS) extracted before us: a W3C parent with a tracestate.
+    SpanContext w3c = SpanContext.createFromRemoteParent("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
+        TraceFlags.getSampled(), TraceState.builder().put("vendor", "v1").build());
+    Context upstream = Context.root().with(Span.wrap(w3c)).with(Baggage.builder().put("tenant", "t1").build());
+    AwsTraceHeaderPropagator propagator = new AwsTraceHeaderPropagator(AwsXrayPropagator.getInstance());
+
+    Context deferred = propagator.extract(upstream, Map.of("X-Amzn-Trace-Id",
+        "Root=" + ROOT + ";Parent=53995c3f42cd8ad8;Sampled=?;Lineage=10:1234abcd:3"), GETTER);
+
+    SpanContext parent = Span.fromContext(deferred).getSpanContext();
+    assertThat(parent.getTraceId()).isEqualTo(ROOT_HEX);
+    assertThat(parent.getSpanId()).isEqualTo("53995c3f42cd8ad8");
+    assertThat(parent.getTraceState().get("vendor")).isEqualTo("v1");
+    assertThat(Baggage.fromContext(deferred).getEntryValue("Lineage")).isEqualTo("10:1234abcd:3");
+    assertThat(Baggage.fromContext(deferred).getEntryValue("tenant")).isEqualTo("t1");
+    assertThat(AwsTraceHeader.deferred(deferred)).isTrue();
+    // ... and the Lineage goes on with the next hop, as the contrib re-emits it on inject.
+    Map<String, String> outgoing = new java.util.HashMap<>();
+    propagator.inject(deferred, outgoing, Map::put);
+    assertThat(outgoing.get("X-Amzn-Trace-Id")).contains("Lineage=10:1234abcd:3");
   }
 
   private static SamplingDecision decision(Sampler sampler, Context parent) {

@@ -1,0 +1,49 @@
+package com.example.ecsotel.http;
+
+import com.example.ecsotel.telemetry.AwsTraceHeader;
+import com.example.ecsotel.telemetry.XrayIds;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import java.util.Objects;
+
+/** Starts and ends the SERVER span of an exchange, and names its trace in the response body. */
+final class ServerSpans {
+  private final Instrumenter<ServerRequest, Integer> instrumenter;
+
+  ServerSpans(Instrumenter<ServerRequest, Integer> instrumenter) {
+    this.instrumenter = Objects.requireNonNull(instrumenter, "instrumenter");
+  }
+
+  /** Starts the SERVER span, or returns null when the instrumenter declines. */
+  Context start(ServerRequest request) {
+    Context parent = Context.root();
+    if (!instrumenter.shouldStart(parent, request)) {
+      return null;
+    }
+    // An ALB's Root without Parent: the server span keeps that trace id (AwsTraceHeader).
+    Context start = request.traceHeaders().hides(TraceHeaders.XRAY) ? parent
+        : AwsTraceHeader.continueRoot(parent, request.exchange().getRequestHeaders().getFirst(AwsTraceHeader.NAME));
+    try (Scope ignored = start.makeCurrent()) {
+      return instrumenter.start(start, request);
+    }
+  }
+
+  /** Ends a span {@link #start} returned; a null context (no span) is ignored. */
+  void end(Context context, ServerRequest request, int status, Throwable error) {
+    if (context != null) {
+      instrumenter.end(context, request, status, error);
+    }
+  }
+
+  /** Every traced response, errors included, names its trace in X-Ray form; returns the span context. */
+  static SpanContext withTraceId(Response response, Context context) {
+    SpanContext spanContext = Span.fromContext(context).getSpanContext();
+    if (spanContext.isValid()) {
+      response.body().put("traceId", XrayIds.traceId(spanContext));
+    }
+    return spanContext;
+  }
+}
