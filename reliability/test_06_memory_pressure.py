@@ -5,7 +5,7 @@ definition's GOMEMLIMIT/GOGC) on the durable trace path (TRACES_EXPORTER=otlp_ht
 what fills in memory when X-Ray is slow; the default awsxray exporter has no queue and blocks instead). X-Ray answers
 in 5 s, AMP in 2 s. The app serves 20 requests/s at 100 % sampling while a direct OTLP/HTTP sender (pressure.py)
 pushes far more spans than the slow X-Ray drains, until memory_limiter refuses and the CollectorRefusingTelemetry
-alert fires (bounded: RELIABILITY_PRESSURE_MAX_S). Two bursts are sent while it refuses: one protobuf body just under
+alert fires (bounded: REFUSE_MAX_S for the first refusal, then alert_budget_s(), derived from the rule's `for:`). Two bursts are sent while it refuses: one protobuf body just under
 the receiver's 20 MiB limit and one gzip body that inflates to about as much. Then the backends recover and the
 collector must drain and accept again, without a restart.
 
@@ -29,15 +29,22 @@ import pytest
 from conftest import (AMP, APP, CONFIG, OTLP_HTTP, PROM, SERVICE, XRAY, Load, collector_metrics, get, get_json, http,
                       promql, record_result, rss_kib, set_fault, wait_until)
 from pressure import Cgroup, Sender, gzipped, private_uncached_copy, traces_request
+from stack import ALERT_RULES
 
 pytestmark = pytest.mark.faults
 
 APP_RATE = 20.0
 XRAY_SLOW_MS, AMP_SLOW_MS = 5000, 2000
-PRESSURE_MAX_S = float(os.environ.get("RELIABILITY_PRESSURE_MAX_S", "240"))
 # The settings sweep (memory_sweep.py): always the full PRESSURE_MAX_S (comparable kept/refused counts), no wait for
-# the alert after recovery.
+# the alert. The test proper ends the pressure when the alert fires (see alert_budget_s()).
 SWEEP = os.environ.get("RELIABILITY_PRESSURE_SWEEP") == "1"
+PRESSURE_MAX_S = float(os.environ.get("RELIABILITY_PRESSURE_MAX_S", "120"))
+# A bound for the loop, not a timing claim: the limiter engaged 2 to 22 s into the pressure in every stored run.
+REFUSE_MAX_S = 120.0
+# How often the alert's inputs move here: the collector's own metrics every COLLECTOR_METRICS_INTERVAL (5 s,
+# e2e/stack.py collector_env) and Prometheus's rule evaluation (5 s, stack.start_prometheus). On ECS: 60 s and AMP's.
+SCRAPE_S, EVAL_S = 5.0, 5.0
+ALERT_SLACK_S = 60.0                 # remote write batching, the 2 s polling here, a loaded shared machine
 RECOVER_MAX_S = 180.0
 SPANS_PER_REQUEST, PAYLOAD_BYTES = 500, 8192           # about 4.2 MB per request
 # 2 requests/s = 1,000 spans/s (8 MB/s): ten times what the slow X-Ray drains (10 consumers x 50 spans / 5 s), the
@@ -49,6 +56,30 @@ EXPORTER = "otlp_http/xray"
 # cgroup as on ECS (pressure.private_uncached_copy); RELIABILITY_PRESSURE_PRIVATE_BINARY=0 runs the shared binary.
 PRIVATE_BINARY = os.environ.get("RELIABILITY_PRESSURE_PRIVATE_BINARY", "1") == "1"
 ALERT = "CollectorRefusingTelemetry"
+
+
+def rule_for_s(alert: str) -> float:
+    """The `for:` of `alert` in monitoring/alert-rules.yml (what AMP's ruler gets), in seconds."""
+    text = ALERT_RULES.read_text()
+    block = text[text.index(f"alert: {alert}"):]
+    m = re.search(r"(?m)^\s+for: (\d+)([smh])\s*$", block.split("- alert:")[0])
+    assert m, f"{alert} has no for: in {ALERT_RULES}"
+    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def alert_budget_s() -> float:
+    """How long after the first refusal the alert may take to fire: the rule's `for:`, plus three rounds of a scrape
+    and an evaluation (rate() needs two samples, then the pending state starts at an evaluation), plus slack. Not a
+    performance claim: a collector whose refusal counters never reach Prometheus never fires at all."""
+    return rule_for_s(ALERT) + 3 * (SCRAPE_S + EVAL_S) + ALERT_SLACK_S
+
+
+def rss_file_kib(pid: int) -> int:
+    """The process's resident file pages (its binary's text and data mapped from disk), /proc/<pid>/status RssFile."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("RssFile:"):
+            return int(line.split()[1])
+    return 0
 
 
 def extra_collector_env() -> dict[str, str]:
@@ -201,16 +232,21 @@ def _run(stack, pid: int) -> dict:
                             "oom_kills_before": cg.oom_kills(), "vmstat_oom_kills_before": vmstat_oom_kills()},
                  "limiter_total_memory_mib": int(m.group(1)) if m else None,
                  "limiter_log": [line[-200:] for line in log.read_text(errors="replace").splitlines()
-                                 if "Memory limiter configured" in line][:1]}
+                                 if "Memory limiter configured" in line][:1],
+                 # At idle, before any load: the binary's pages the collector keeps resident to run at all.
+                 "idle_rss_file_mib": round(rss_file_kib(pid) / 1024, 1),
+                 "alert_budget_s": None if SWEEP else alert_budget_s()}
     before = collector_metrics()
     xray_before = xray_spans()
     sampler = Sampler(pid, cg, stack.collector().alive).start()
-    load = Load(APP, APP_RATE, PRESSURE_MAX_S + RECOVER_MAX_S + 60, workers=6).start()
+    # The pressure's bound: the sweep's fixed window, or the first refusal's bound plus the alert's budget.
+    max_s = PRESSURE_MAX_S if SWEEP else REFUSE_MAX_S + alert_budget_s()
+    load = Load(APP, APP_RATE, max_s + RECOVER_MAX_S + 60 + (0 if SWEEP else alert_budget_s()), workers=6).start()
     sender = Sender(f"{OTLP_HTTP}/v1/traces",
                     lambda: (traces_request("reliability-pressure", SPANS_PER_REQUEST, PAYLOAD_BYTES),
                              SPANS_PER_REQUEST),
-                    threads=2, rate=SENDER_RATE, max_requests=int(PRESSURE_MAX_S * SENDER_RATE) + 1,
-                    max_seconds=PRESSURE_MAX_S)
+                    threads=2, rate=SENDER_RATE, max_requests=int(max_s * SENDER_RATE) + 1,
+                    max_seconds=max_s)
     t0 = time.monotonic()
     refused_at = fired_at = None
     bursts: dict = {}
@@ -218,7 +254,11 @@ def _run(stack, pid: int) -> dict:
         set_fault(XRAY, "slow", XRAY_SLOW_MS)
         set_fault(AMP, "slow", AMP_SLOW_MS)
         sender.start()
-        while time.monotonic() - t0 < PRESSURE_MAX_S and not sampler.dead:
+        def deadline() -> float:
+            if SWEEP:
+                return PRESSURE_MAX_S
+            return REFUSE_MAX_S if refused_at is None else refused_at + alert_budget_s()
+        while time.monotonic() - t0 < deadline() and not sampler.dead:
             time.sleep(2)
             now = metrics_or_empty()
             if refused_at is None and total(now, "otelcol_receiver_refused_spans") > total(before, "otelcol_receiver_refused_spans"):
@@ -265,7 +305,8 @@ def _run(stack, pid: int) -> dict:
     w1 = metrics_or_empty()
     if fired_at is None and not SWEEP and not sampler.dead:        # the alert may only see the refusals once the collector's own metrics get through
         try:
-            wait_until(lambda: any(a["state"] == "firing" for a in alerts(ALERT)), 240, f"{ALERT} firing", interval=3)
+            wait_until(lambda: any(a["state"] == "firing" for a in alerts(ALERT)), alert_budget_s(), f"{ALERT} firing",
+                       interval=3)
             fired_at = time.monotonic() - t0
             out["alert_fired_after_recovery"] = True
         except AssertionError:
@@ -292,6 +333,7 @@ def _run(stack, pid: int) -> dict:
         "pid_unchanged": stack.collector().popen.pid == pid and stack.collector().alive(),
         "pressure_s": round(t_pressure_end - t0, 1), "refused_after_s": refused_at and round(refused_at, 1),
         "alert_fired_after_s": fired_at and round(fired_at, 1),
+        "alert_deadline_s": None if SWEEP or refused_at is None else round(refused_at + alert_budget_s(), 1),
         "alert_labels": [a["labels"] for a in alert_now],
         "recovery": {"queue_drained_after_s": drained_at and round(drained_at, 1),
                      "accepts_again_after_s": accepted_at and round(accepted_at, 1),
@@ -351,10 +393,21 @@ def test_memory_stays_below_the_container_limit_and_nothing_is_oom_killed(pressu
     mem = pressure["memory"]
     assert pressure["oom_kills"] == 0 and not pressure["collector_died"] and pressure["pid_unchanged"], pressure
     assert mem["samples"] > 20, mem
-    # The OOM killer acts when the cgroup cannot reclaim enough: its charge is anonymous memory (the Go heap, stacks)
-    # plus page cache (the binary's file pages), and the cache is reclaimable, so memory.usage reaching the limit is
-    # the kernel evicting cache, not an OOM. What must stay below the limit is the anonymous part.
-    assert mem["peak_cgroup_anon_mib"] < mem["limit_mib"], mem
+    # The cgroup's charge is anonymous memory (the Go heap, stacks) plus page cache (the binary's file pages). Cache is
+    # reclaimable, so the charge reaching the limit is the kernel evicting cache, not an OOM; anonymous memory alone
+    # can never exceed the limit, so "anon < limit" proves nothing. What must hold is that anonymous memory leaves
+    # room for the pages the collector needs to run: those resident at idle, before any load. Past that, the binary's
+    # pages are evicted and faulted in again and again (a collector that stops answering), or the kernel kills it.
+    # The stored runs: 50/15 paced 142-169 MiB; 80/25 paced 242 MiB against a bound of about 230 MiB.
+    bound = mem["limit_mib"] - pressure["idle_rss_file_mib"]
+    assert pressure["idle_rss_file_mib"] > 0, pressure["idle_rss_file_mib"]
+    assert mem["peak_cgroup_anon_mib"] <= bound, (mem["peak_cgroup_anon_mib"], bound, mem["timeline_s_rss_usage_anon_mib"])
+
+
+def test_the_collector_answers_every_health_probe_under_pressure(pressure):
+    """What ECS sees: a health check that fails or times out (here 5 s) gets the task replaced."""
+    health = pressure["health_check_statuses"]
+    assert sum(health.values()) > 10 and set(health) == {200}, health
 
 
 def test_bursts_near_the_size_limit_are_refused_or_accepted_cleanly(pressure):
@@ -368,7 +421,8 @@ def test_bursts_near_the_size_limit_are_refused_or_accepted_cleanly(pressure):
 def test_the_collector_refusing_alert_fires(pressure):
     if SWEEP:
         pytest.skip("the settings sweep does not wait for the alert")
-    assert pressure["alert_fired_after_s"] is not None, pressure["alert_labels"]
+    assert pressure["alert_fired_after_s"] is not None, (pressure["refused_after_s"], pressure["alert_budget_s"],
+                                                        pressure["alert_labels"])
     # While it refuses, not only once the pressure is over (the collector's own metrics must not be refused).
     assert not pressure.get("alert_fired_after_recovery"), pressure["alert_fired_after_s"]
     assert any(a.get("job") == "aws-otel-collector" and a.get("severity") == "ticket"
