@@ -11,7 +11,10 @@
 #     (a private mount namespace: nothing changes for the rest of the machine);
 #   - the container's memory limit (the task definition's `memory`, MiB) as a memory cgroup, so
 #     memory_limiter's percentages and the kernel's reclaim work against the same limit as on ECS
-#     (ADOT_MEMORY_MIB overrides it; ADOT_MEMORY_MIB="" runs without a limit).
+#     (ADOT_MEMORY_MIB overrides it; ADOT_MEMORY_MIB="" runs without a limit). On cgroup v2 the collector
+#     reads only /sys/fs/cgroup/memory.max (memorylimiter's cgroups package), so there it also gets a
+#     cgroup namespace rooted at that cgroup and its own cgroup2 mount, as a container has (untested here:
+#     the test machines have cgroup v1).
 #
 #   collector/adot-launch.sh BIN [CONFIG]      CONFIG defaults to the repo's otel-collector-config.yaml
 #
@@ -52,6 +55,7 @@ while IFS='=' read -r name value; do   # unless the caller set them
 done < <(sed -n 's/^env //p' <<<"$task_def_lines")
 
 # The memory limit: a child of this process's memory cgroup (v1 or v2) with the task definition's limit.
+ADOT_LAUNCH_CGROUP2=""
 ADOT_MEMORY_MIB=${ADOT_MEMORY_MIB-$(sed -n 's/^memory //p' <<<"$task_def_lines")}
 if [[ -n $ADOT_MEMORY_MIB ]]; then
   v1=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
@@ -71,6 +75,7 @@ if [[ -n $ADOT_MEMORY_MIB ]]; then
          "(ADOT_MEMORY_MIB= runs it without a limit)" >&2
     exit 2
   fi
+  if [[ $limit_file == memory.max ]]; then ADOT_LAUNCH_CGROUP2=1; fi
 fi
 
 # The binary usually sits under /root (mode 700), which uid 10001 cannot traverse: bind its folder to
@@ -79,9 +84,13 @@ MNT=${TMPDIR:-/tmp}/.adot-launch-bin
 mkdir -p "$MNT"; chmod 755 "$MNT"
 export ADOT_LAUNCH_DIR=$(dirname "$BIN") ADOT_LAUNCH_MNT=$MNT ADOT_LAUNCH_NAME=$(basename "$BIN")
 # As in the image: HOME has no AWS config files, logs go to stderr.
-export HOME=/nonexistent RUN_IN_CONTAINER=True
-exec unshare --mount --propagation private -- bash -c '
+export HOME=/nonexistent RUN_IN_CONTAINER=True ADOT_LAUNCH_CGROUP2
+# cgroup v2: a new cgroup namespace makes the cgroup just joined its root, and a cgroup2 mount made inside it shows
+# that cgroup at /sys/fs/cgroup, so memory.max there is the container's limit (v1 needs neither: the collector
+# resolves its memory cgroup through /proc/self/cgroup and mountinfo).
+exec unshare --mount --propagation private ${ADOT_LAUNCH_CGROUP2:+--cgroup} -- bash -c '
   set -e
+  if [[ -n $ADOT_LAUNCH_CGROUP2 ]]; then mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup2 /sys/fs/cgroup; fi
   mount --bind "$ADOT_LAUNCH_DIR" "$ADOT_LAUNCH_MNT"
   mount -o remount,bind,ro "$ADOT_LAUNCH_MNT"
   mount -o remount,bind,ro /
