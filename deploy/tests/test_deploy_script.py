@@ -371,3 +371,19 @@ def test_the_cached_collector_image_uses_the_partitions_domain(fake_aws, tmp_pat
     rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
     assert rendered["containerDefinitions"][0]["image"] == ("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/"
                                                             "ecs-otel-sample/aws-observability/aws-otel-collector:v0.49.0")
+
+
+def test_the_documented_hash_command_gives_the_hash_deploy_sh_passes(fake_aws, tmp_path):
+    # docs/deploy.md: deploying the template without deploy.sh needs CollectorConfigSha256 computed by hand; the
+    # command it gives must yield deploy.sh's value, or such a deployment never rolls.
+    import re
+    from conftest import REPO
+    doc = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    command = re.search(r"`(printf '%s' \"\$\(deploy/deploy\.sh --print-collector-config\)\" \| sha256sum)`",
+                        doc).group(1)
+    env, _ = fake_aws
+    params = deployed_parameters(fake_aws, tmp_path, (REPO / "otel-collector-config.yaml").read_text())
+    cfg = sorted(tmp_path.glob("cfg-*.yaml"))[-1]
+    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True, cwd=REPO,
+                         env={**env, "COLLECTOR_CONFIG_FILE": str(cfg)}).stdout
+    assert out.split()[0] == params["CollectorConfigSha256"]
