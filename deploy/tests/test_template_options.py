@@ -229,3 +229,9 @@ def test_the_template_names_every_endpoint_a_private_subnet_without_nat_needs(te
     described = " ".join(template["Parameters"]["SubnetIds"]["Description"].split())
     for endpoint in ("ecr.api", "ecr.dkr", "logs", "ssm", "xray", "aps-workspaces", "S3 gateway"):
         assert endpoint in described, endpoint
+    # docs/deploy.md, where a user builds the VPC from, names the same services as endpoint service names.
+    from conftest import REPO
+    doc = " ".join((REPO / "docs" / "deploy.md").read_text(encoding="utf-8").split())
+    named = set(re.findall(r"`(?:com\.amazonaws\.<region>)?\.([a-z0-9.-]+)`", doc))
+    assert {"ecr.api", "ecr.dkr", "s3", "logs", "ssm", "xray", "aps-workspaces"} <= named, named
+    assert "S3 gateway endpoint" in doc.replace("**", "") and "route tables" in doc
