@@ -19,8 +19,12 @@
 #   --assign-public-ip E|D    [ASSIGN_PUBLIC_IP] ENABLED (default, to curl the task directly) or DISABLED
 #   --collector-image-cache PREFIX [COLLECTOR_IMAGE_CACHE_PREFIX] private subnets WITHOUT a NAT gateway: pull the
 #                                               collector through an ECR pull-through cache rule for ECR Public
-#                                               with this prefix (e.g. ecr-public); see docs/deploy.md for the
-#                                               VPC endpoints (ecr.api, ecr.dkr, S3 gateway, logs, ssm, xray, aps)
+#                                               with this prefix (2-30 characters; one of this stack's own, e.g.
+#                                               its name); see docs/deploy.md for the VPC endpoints (ecr.api,
+#                                               ecr.dkr, S3 gateway, logs, ssm, xray, aps)
+#   --collector-image-cache-rule create|existing [COLLECTOR_IMAGE_CACHE_RULE] default create (the stack creates the
+#                                               rule and the repository, deletes both with it); existing = use the
+#                                               account's rule with that prefix (e.g. ecr-public), create nothing
 #   --desired-count N         [DESIRED_COUNT]   default 1 (the first count when --scaling is on)
 #   --load-balancer none|internet-facing [LOAD_BALANCER] default none; internet-facing adds an ALB (~$17/month)
 #   --alb-subnets A,B         [ALB_SUBNET_IDS]  public subnets in 2+ AZs for the ALB (default: --subnets)
@@ -54,6 +58,7 @@ STACK_NAME=${STACK_NAME:-ecs-otel-sample}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 ASSIGN_PUBLIC_IP=${ASSIGN_PUBLIC_IP:-ENABLED}
 COLLECTOR_IMAGE_CACHE_PREFIX=${COLLECTOR_IMAGE_CACHE_PREFIX:-}
+COLLECTOR_IMAGE_CACHE_RULE=${COLLECTOR_IMAGE_CACHE_RULE:-create}
 DESIRED_COUNT=${DESIRED_COUNT:-1}
 LOAD_BALANCER=${LOAD_BALANCER:-none}
 ALB_SUBNET_IDS=${ALB_SUBNET_IDS:-}
@@ -86,6 +91,7 @@ while (($#)); do
     --region) need_value "$@"; REGION=$2; shift ;;
     --assign-public-ip) need_value "$@"; ASSIGN_PUBLIC_IP=$2; shift ;;
     --collector-image-cache) need_value "$@"; COLLECTOR_IMAGE_CACHE_PREFIX=$2; shift ;;
+    --collector-image-cache-rule) need_value "$@"; COLLECTOR_IMAGE_CACHE_RULE=$2; shift ;;
     --desired-count) need_value "$@"; DESIRED_COUNT=$2; shift ;;
     --load-balancer) need_value "$@"; LOAD_BALANCER=$2; shift ;;
     --alb-subnets) need_value "$@"; ALB_SUBNET_IDS=$2; shift ;;
@@ -155,9 +161,13 @@ validate_deploy() {
   [[ $ALLOWED_CIDR != 0.0.0.0/0 ]] || say "warning: ALLOWED_CIDR 0.0.0.0/0 exposes port 8080 to the whole internet"
   [[ $ASSIGN_PUBLIC_IP == ENABLED || $ASSIGN_PUBLIC_IP == DISABLED ]] \
     || die "ASSIGN_PUBLIC_IP (--assign-public-ip) must be ENABLED or DISABLED: '$ASSIGN_PUBLIC_IP'"
-  [[ -z $COLLECTOR_IMAGE_CACHE_PREFIX || ( ${#COLLECTOR_IMAGE_CACHE_PREFIX} -le 30 \
+  [[ -z $COLLECTOR_IMAGE_CACHE_PREFIX || ( ${#COLLECTOR_IMAGE_CACHE_PREFIX} -ge 2 && ${#COLLECTOR_IMAGE_CACHE_PREFIX} -le 30 \
        && $COLLECTOR_IMAGE_CACHE_PREFIX =~ ^[a-z0-9]+([._-][a-z0-9]+)*$ ) ]] \
-    || die "COLLECTOR_IMAGE_CACHE_PREFIX (--collector-image-cache) must be an ECR repository prefix (lowercase letters, digits, . _ -; at most 30): '$COLLECTOR_IMAGE_CACHE_PREFIX'"
+    || die "COLLECTOR_IMAGE_CACHE_PREFIX (--collector-image-cache) must be an ECR repository prefix (lowercase letters, digits, . _ -; 2 to 30 characters): '$COLLECTOR_IMAGE_CACHE_PREFIX'"
+  [[ $COLLECTOR_IMAGE_CACHE_RULE == create || $COLLECTOR_IMAGE_CACHE_RULE == existing ]] \
+    || die "COLLECTOR_IMAGE_CACHE_RULE (--collector-image-cache-rule) must be create or existing: '$COLLECTOR_IMAGE_CACHE_RULE'"
+  [[ $COLLECTOR_IMAGE_CACHE_RULE == create || -n $COLLECTOR_IMAGE_CACHE_PREFIX ]] \
+    || die "COLLECTOR_IMAGE_CACHE_RULE (--collector-image-cache-rule) existing needs --collector-image-cache PREFIX (the rule's prefix)"
   [[ $DESIRED_COUNT =~ ^([0-9]|10)$ ]] || die "DESIRED_COUNT (--desired-count) must be 0-10: '$DESIRED_COUNT'"
   [[ $LOAD_BALANCER == none || $LOAD_BALANCER == internet-facing ]] \
     || die "LOAD_BALANCER (--load-balancer) must be none or internet-facing: '$LOAD_BALANCER'"
@@ -283,6 +293,7 @@ do_deploy() {
       "AllowedIngressCidr=$ALLOWED_CIDR" \
       "AssignPublicIp=$ASSIGN_PUBLIC_IP" \
       "CollectorImageCachePrefix=$COLLECTOR_IMAGE_CACHE_PREFIX" \
+      "CollectorImageCacheRuleExists=$([[ $COLLECTOR_IMAGE_CACHE_RULE == existing ]] && echo true || echo false)" \
       "DesiredCount=$DESIRED_COUNT" \
       "LoadBalancer=$LOAD_BALANCER" \
       "LoadBalancerSubnetIds=$ALB_SUBNET_IDS" \
@@ -324,7 +335,9 @@ do_deploy() {
     "COLLECTOR_CONFIG_SHA256=$config_sha256")
   if [[ -n $COLLECTOR_IMAGE_CACHE_PREFIX ]]; then   # the stack's image: the same one through the cache rule
     local public=public.ecr.aws/aws-observability/aws-otel-collector:
-    rendered=${rendered//"$public"/"$account.dkr.ecr.$REGION.amazonaws.com/$COLLECTOR_IMAGE_CACHE_PREFIX/aws-observability/aws-otel-collector:"}
+    local suffix=amazonaws.com   # the template's ${AWS::URLSuffix}
+    [[ $REGION == cn-* ]] && suffix=amazonaws.com.cn
+    rendered=${rendered//"$public"/"$account.dkr.ecr.$REGION.$suffix/$COLLECTOR_IMAGE_CACHE_PREFIX/aws-observability/aws-otel-collector:"}
   fi
   if $DRY_RUN; then
     say "DRY RUN: would write this to $OUT_DIR/task-definition.json:"

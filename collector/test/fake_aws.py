@@ -23,11 +23,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TASK_ARN = "arn:aws:ecs:us-west-2:123456789012:task/test-cluster/0123456789abcdef0123456789abcdef"
 CONTAINERS = [
-    # PENDING: ECS starts the app only once the collector is HEALTHY (dependsOn), so this is what the
-    # collector's one resource detection at start sees.
+    # NONE (not created; the agent's container status, PENDING is only the ECS API's): ECS creates the app only
+    # once the collector is HEALTHY (dependsOn), so this is what the collector's one resource detection at start
+    # sees. (Its DockerId stays set so that the task stats, which describe a later moment, have the app.)
     {"DockerId": "aaaa1111", "Name": "sample-app", "DockerName": "ecs-sample-app-1",
      "Image": "sample-app:local", "ImageID": "sha256:aaaa", "Type": "NORMAL",
-     "KnownStatus": "PENDING", "DesiredStatus": "RUNNING",
+     "KnownStatus": "NONE", "DesiredStatus": "RUNNING",
      "Limits": {"CPU": 512, "Memory": 1024},
      "LogDriver": "awslogs",
      "LogOptions": {"awslogs-group": "/ecs/sample-app", "awslogs-region": "us-west-2",

@@ -111,3 +111,10 @@ def test_empty_XRAY_ENDPOINT_is_not_unset_otlp_http_would_post_to_a_relative_pat
     # Why no file may set XRAY_ENDPOINT to "": the env provider applies ":-default" only to an unset variable.
     endpoints = xray_endpoints(resolved(collector_bin, collector_env(XRAY_ENDPOINT="")))
     assert endpoints["otlp_http/xray"] == "/v1/traces", endpoints
+
+
+def test_resource_detection_runs_once_as_the_config_and_docs_say():
+    # "runs ONCE, at the collector's start" (config comment, docs/collector.md) holds because refresh_interval is
+    # unset: resourcedetectionprocessor's default 0 means no periodic re-detection (contrib v0.156.0 config.go).
+    detection = yaml.safe_load(CONFIG.read_text())["processors"]["resource_detection"]
+    assert detection.get("refresh_interval", "0s") in ("0", "0s", 0), detection

@@ -60,10 +60,13 @@ def test_segment_has_the_ecs_origin_and_task_from_resource_detection(segment):
 
 
 def test_segment_links_the_app_cloudwatch_log_group(segment):
-    # trace -> logs: X-Ray's console opens the app's log group from here. The app's resource names it; the
-    # collector's ecs detector saw the app PENDING at its start (ECS start order) and adds nothing else.
-    groups = [g.get("log_group") for g in segment.get("aws", {}).get("cloudwatch_logs", [])]
-    assert groups == ["/ecs/sample-app"], segment
+    # trace -> logs: X-Ray's console opens the app's log group from here. The app's resource names it
+    # (aws.log.group.names only); the collector's ecs detector saw the app not yet created (KnownStatus NONE) at its
+    # start (ECS start order) and adds nothing. Had it added the app's group, it would come with aws.log.group.arns,
+    # which the exporter writes as an "arn" entry: so no entry may carry one.
+    logs = segment.get("aws", {}).get("cloudwatch_logs", [])
+    assert [g.get("log_group") for g in logs] == ["/ecs/sample-app"], segment
+    assert [g for g in logs if "arn" in g] == [], segment
 
 
 def test_every_PutTraceSegments_call_is_sigv4_signed_for_xray(fakes, delivered):

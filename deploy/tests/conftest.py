@@ -37,7 +37,8 @@ VALUES = {
     "TASK_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{STACK}-TaskRole-TESTTEST",
     "EXECUTION_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/{STACK}-ExecutionRole-TESTTEST",
     "TRACES_EXPORTER": "awsxray",   # deploy.sh --traces xray-segments (the default)
-    "COLLECTOR_CONFIG_SHA256": "0" * 64,   # deploy.sh: sha256 of the stored collector config
+    "COLLECTOR_CONFIG_SHA256": "0" * 64,
+    "COLLECTOR_IMAGE_CACHE_PREFIX": "ecs-otel-sample",   # deploy.sh --collector-image-cache (iam/*-collector-cache.json)   # deploy.sh: sha256 of the stored collector config
 }
 # The same deployment with --traces otlp.
 OTLP_VALUES = {**VALUES, "TRACES_EXPORTER": "otlp_http/xray"}

@@ -148,6 +148,9 @@ def test_bad_input_names_the_variable(fake_aws, flag, value, variable):
     (["--traces", "jaeger"], "TRACES_PATH (--traces)"),
     (["--alert-email", "oncall"], "ALERT_EMAIL (--alert-email)"),
     (["--collector-image-cache", "ECR_Public"], "COLLECTOR_IMAGE_CACHE_PREFIX (--collector-image-cache)"),
+    (["--collector-image-cache", "e"], "COLLECTOR_IMAGE_CACHE_PREFIX (--collector-image-cache)"),   # ECR: 2-30
+    (["--collector-image-cache", "ab", "--collector-image-cache-rule", "shared"], "COLLECTOR_IMAGE_CACHE_RULE"),
+    (["--collector-image-cache-rule", "existing"], "COLLECTOR_IMAGE_CACHE_RULE (--collector-image-cache-rule)"),
 ])
 def test_bad_option_combination_names_the_variable(fake_aws, extra, variable):
     env, calls = fake_aws
@@ -281,9 +284,20 @@ def test_private_subnets_without_nat_pull_the_collector_through_the_cache(fake_a
     deploy = [c for c in calls() if c[:2] == ["cloudformation", "deploy"]][-1]
     params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
     assert (params["CollectorImageCachePrefix"], params["AssignPublicIp"]) == ("ecr-public", "DISABLED")
+    assert params["CollectorImageCacheRuleExists"] == "false"
     rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
     assert rendered["containerDefinitions"][0]["image"] == \
         "123456789012.dkr.ecr.us-west-2.amazonaws.com/ecr-public/aws-observability/aws-otel-collector:v0.49.0"
+
+
+def test_an_existing_cache_rule_is_passed_to_the_stack(fake_aws, tmp_path):
+    env, calls = fake_aws
+    r = run([*GOOD_ARGS, "--assign-public-ip", "DISABLED", "--collector-image-cache", "ecr-public",
+             "--collector-image-cache-rule", "existing", "--out-dir", str(tmp_path / "out")], env)
+    assert r.returncode == 0, r.stderr
+    deploy = [c for c in calls() if c[:2] == ["cloudformation", "deploy"]][-1]
+    params = dict(o.split("=", 1) for o in deploy[deploy.index("--parameter-overrides") + 1:])
+    assert params["CollectorImageCacheRuleExists"] == "true"
 
 
 def test_a_deployment_whose_tasks_do_not_start_is_rolled_back():
@@ -344,3 +358,32 @@ def test_aws_failure_stops_the_script(fake_aws):
 def test_script_lives_in_repo():
     assert SCRIPT.resolve().is_relative_to(REPO)
     assert "out/" in (REPO / "deploy" / ".gitignore").read_text().split()
+
+
+def test_the_cached_collector_image_uses_the_partitions_domain(fake_aws, tmp_path):
+    # The template builds the image from ${AWS::URLSuffix}; the rendered task definition must name the same host.
+    env, calls = fake_aws
+    args = ["--region", "cn-north-1", "--image", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/ecs-otel-sample:1.0.0",
+            *GOOD_ARGS[4:], "--assign-public-ip", "DISABLED", "--collector-image-cache", "ecs-otel-sample",
+            "--out-dir", str(tmp_path / "out")]
+    r = run(args, env)
+    assert r.returncode == 0, r.stderr
+    rendered = json.loads((tmp_path / "out" / "task-definition.json").read_text())
+    assert rendered["containerDefinitions"][0]["image"] == ("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/"
+                                                            "ecs-otel-sample/aws-observability/aws-otel-collector:v0.49.0")
+
+
+def test_the_documented_hash_command_gives_the_hash_deploy_sh_passes(fake_aws, tmp_path):
+    # docs/deploy.md: deploying the template without deploy.sh needs CollectorConfigSha256 computed by hand; the
+    # command it gives must yield deploy.sh's value, or such a deployment never rolls.
+    import re
+    from conftest import REPO
+    doc = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    command = re.search(r"`(printf '%s' \"\$\(deploy/deploy\.sh --print-collector-config\)\" \| sha256sum)`",
+                        doc).group(1)
+    env, _ = fake_aws
+    params = deployed_parameters(fake_aws, tmp_path, (REPO / "otel-collector-config.yaml").read_text())
+    cfg = sorted(tmp_path.glob("cfg-*.yaml"))[-1]
+    out = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True, cwd=REPO,
+                         env={**env, "COLLECTOR_CONFIG_FILE": str(cfg)}).stdout
+    assert out.split()[0] == params["CollectorConfigSha256"]

@@ -99,7 +99,7 @@ def iam_reference() -> dict:
 
 
 @pytest.mark.parametrize("document", ["task-role-policy.json", "task-role-policy-otlp.json",
-                                      "execution-role-policy.json"])
+                                      "execution-role-policy.json", "execution-role-policy-collector-cache.json"])
 def test_every_action_is_in_the_service_authorization_reference(document):
     reference = iam_reference()
     for action, _ in grants(load_rendered_json(IAM / document))[0]:

@@ -28,6 +28,7 @@ def template():
 # Stack parameters of the optional paths (deploy.sh --traces otlp; --load-balancer/--certificate-arn/--scaling).
 OTLP_PARAMS = {"TracesPath": "otlp"}
 CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0f0f0f0f-1111-2222-3333-444444444444"
+CACHE_PARAMS = {"AssignPublicIp": "DISABLED", "CollectorImageCachePrefix": VALUES["COLLECTOR_IMAGE_CACHE_PREFIX"]}
 ALB_PARAMS = {"LoadBalancer": "internet-facing", "CertificateArn": CERTIFICATE, "ScalingMetric": "requests"}
 
 
@@ -99,7 +100,8 @@ def test_agreement_check_detects_drift(template, task_def):
     ("ExecutionRole", {}, "execution-role-policy.json"),
     ("ExecutionRole", OTLP_PARAMS, "execution-role-policy.json"),
     ("ExecutionRole", ALB_PARAMS, "execution-role-policy.json"),
-], ids=["task-default", "task-otlp", "execution-default", "execution-otlp", "execution-alb"])
+    ("ExecutionRole", CACHE_PARAMS, "execution-role-policy-collector-cache.json"),
+], ids=["task-default", "task-otlp", "execution-default", "execution-otlp", "execution-alb", "execution-cache"])
 def test_role_policy_equals_json_document(template, role, params, document):
     policies = template["Resources"][role]["Properties"]["Policies"]
     assert len(policies) == 1, f"{role} must carry exactly one inline policy"

@@ -12,7 +12,7 @@ from test_template_agreement import ALB_PARAMS, OTLP_PARAMS, resolver
 
 OPTIONAL = {"ServiceIngressFromLoadBalancer", "LoadBalancerSecurityGroup", "LoadBalancerHttpsIngress", "Alb",
             "TargetGroup", "HttpListener", "HttpsListener", "ScalableTarget", "ScalingPolicy",
-            "TransactionSearchLogsPolicy", "TransactionSearch", "CollectorImageCacheRule"}
+            "TransactionSearchLogsPolicy", "TransactionSearch", "CollectorImageCacheRule", "CollectorImageCacheRepository"}
 HTTP_ALB = {"LoadBalancer": "internet-facing"}
 
 
@@ -167,16 +167,44 @@ def test_private_subnets_without_nat_pull_the_collector_from_ecr_public_through_
                                               "UpstreamRegistryUrl": "public.ecr.aws"}
     collector = res["TaskDefinition"]["ContainerDefinitions"][0]
     assert collector["Image"] == f"123456789012.dkr.ecr.us-west-2.amazonaws.com/{COLLECTOR_REPOSITORY}:v0.49.0"
-    # The execution role may pull (and on the first pull import) exactly that repository, nothing else.
+    # The stack creates the repository (deleted with the stack, images and all), so the execution role may pull
+    # (and import from upstream) exactly that repository and needs no ecr:CreateRepository.
+    assert res["CollectorImageCacheRepository"] == {"RepositoryName": COLLECTOR_REPOSITORY, "EmptyOnDelete": True,
+                                                    "ImageScanningConfiguration": {"ScanOnPush": True}}
+    assert template["Resources"]["CollectorImageCacheRepository"].get("DeletionPolicy", "Delete") == "Delete"
     statements = res["ExecutionRole"]["Policies"][0]["PolicyDocument"]["Statement"]
     cache = [s for s in statements if s["Sid"] == "EcrPullCollectorThroughCache"]
     assert cache == [{"Sid": "EcrPullCollectorThroughCache", "Effect": "Allow",
                       "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-                                 "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                                 "ecr:BatchImportUpstreamImage"],
                       "Resource": f"arn:aws:ecr:us-west-2:123456789012:repository/{COLLECTOR_REPOSITORY}"}]
-    # The service starts no task before the rule exists.
-    assert "CollectorImageCacheRule" in str(template["Resources"]["LoadBalancerReady"]["Metadata"])
+    # The service starts no task before the rule and the repository exist.
+    ready = resolver(template, PRIVATE_NO_NAT).resolve(template["Resources"]["LoadBalancerReady"]["Metadata"])
+    assert ready["CollectorImageCacheRule"] == "<CollectorImageCacheRule>"
+    assert ready["CollectorImageCacheRepository"] == "<CollectorImageCacheRepository>"
     assert template["Resources"]["Service"]["DependsOn"] == "LoadBalancerReady"
+
+
+def test_an_existing_cache_rule_is_used_not_created_nor_deleted_with_the_stack(template):
+    # An account's ECR Public rule (often prefix ecr-public) is shared: creating it again fails "already exists",
+    # and deleting the stack must not remove it. Then the first pull creates the repository (CreateRepository).
+    res = resources(template, {**PRIVATE_NO_NAT, "CollectorImageCacheRuleExists": "true"})
+    assert "CollectorImageCacheRule" not in res and "CollectorImageCacheRepository" not in res
+    collector = res["TaskDefinition"]["ContainerDefinitions"][0]
+    assert collector["Image"] == f"123456789012.dkr.ecr.us-west-2.amazonaws.com/{COLLECTOR_REPOSITORY}:v0.49.0"
+    statements = res["ExecutionRole"]["Policies"][0]["PolicyDocument"]["Statement"]
+    cache = [s for s in statements if s["Sid"] == "EcrPullCollectorThroughCache"]
+    assert cache[0]["Action"][-1] == "ecr:CreateRepository"
+    assert cache[0]["Resource"] == f"arn:aws:ecr:us-west-2:123456789012:repository/{COLLECTOR_REPOSITORY}"
+
+
+@pytest.mark.parametrize("prefix, accepted", [("", True), ("ab", True), ("a" * 30, True), ("ecs-otel-sample", True),
+                                              ("a", False), ("a" * 31, False), ("ECR", False), ("-ab", False)])
+def test_the_cache_prefix_parameter_accepts_what_ecr_accepts(template, prefix, accepted):
+    # ECR CreatePullThroughCacheRule: ecrRepositoryPrefix is 2-30 characters (empty: no cache).
+    param = template["Parameters"]["CollectorImageCachePrefix"]
+    ok = len(prefix) <= param.get("MaxLength", 10**6) and re.fullmatch(param["AllowedPattern"], prefix) is not None
+    assert ok == accepted
 
 
 def test_the_default_stack_pulls_the_collector_from_ecr_public_with_no_cache_permission(template):
@@ -201,3 +229,9 @@ def test_the_template_names_every_endpoint_a_private_subnet_without_nat_needs(te
     described = " ".join(template["Parameters"]["SubnetIds"]["Description"].split())
     for endpoint in ("ecr.api", "ecr.dkr", "logs", "ssm", "xray", "aps-workspaces", "S3 gateway"):
         assert endpoint in described, endpoint
+    # docs/deploy.md, where a user builds the VPC from, names the same services as endpoint service names.
+    from conftest import REPO
+    doc = " ".join((REPO / "docs" / "deploy.md").read_text(encoding="utf-8").split())
+    named = set(re.findall(r"`(?:com\.amazonaws\.<region>)?\.([a-z0-9.-]+)`", doc))
+    assert {"ecr.api", "ecr.dkr", "s3", "logs", "ssm", "xray", "aps-workspaces"} <= named, named
+    assert "S3 gateway endpoint" in doc.replace("**", "") and "route tables" in doc

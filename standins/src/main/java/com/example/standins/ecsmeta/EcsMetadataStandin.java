@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
  * ({@code sample-app}, {@code aws-otel-collector}) or its DockerId. Like the real endpoint, it has no authentication.
  *
  * <p>Start order as ECS runs task-definition.json: a container with {@code dependsOn} (the app waits for the
- * collector to be HEALTHY) is PENDING, absent from the task stats, until it runs; the first sign that it runs is
- * its own first call to its endpoint, so from then on it is RUNNING. The collector's {@code ecs} resource detector,
- * which runs once at its start, therefore sees the app PENDING, as it would on ECS.
+ * collector to be HEALTHY) is not created (KnownStatus NONE, no DockerId), absent from the task stats, until it
+ * runs; the first sign that it runs is its own first call to its endpoint, so from then on it is RUNNING. The
+ * collector's {@code ecs} resource detector, which runs once at its start, therefore sees the app NONE, as it would
+ * on ECS.
  */
 public final class EcsMetadataStandin implements Standin {
   private static final Pattern ROUTE = Pattern.compile("^/v4/([^/]+)(/task)?(/stats)?/?$");

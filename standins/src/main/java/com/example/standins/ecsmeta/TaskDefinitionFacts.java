@@ -14,14 +14,14 @@ import java.util.Map;
 /**
  * What the fake task takes from the repository's task-definition.json (bundled into the jar at build time), so the
  * metadata the collector and the app read says what ECS would say for that task definition: the task's and each
- * container's memory limit, each container's awslogs group, and which containers wait for another one (dependsOn)
+ * container's cpu units and memory limit, each container's awslogs group, and which containers wait for another one (dependsOn)
  * and so are not RUNNING when the first ones start.
  */
 record TaskDefinitionFacts(int taskCpuUnits, int taskMemoryMib, Map<String, Container> containers) {
   static final String RESOURCE = "/task-definition.json";
 
-  /** One container definition: its memory limit (MiB), awslogs group, and the containers it waits for. */
-  record Container(String name, int memoryMib, String logGroup, List<String> dependsOn) {}
+  /** One container definition: its cpu units (0 if unset), memory limit (MiB), awslogs group, what it waits for. */
+  record Container(String name, int cpuUnits, int memoryMib, String logGroup, List<String> dependsOn) {}
 
   TaskDefinitionFacts {
     containers = Map.copyOf(requireNonNull(containers, "containers"));
@@ -48,7 +48,7 @@ record TaskDefinitionFacts(int taskCpuUnits, int taskMemoryMib, Map<String, Cont
           .replace("${STACK_NAME}", stackName);
       List<String> waitsFor = new java.util.ArrayList<>();
       c.path("dependsOn").forEach(d -> waitsFor.add(d.path("containerName").asText()));
-      containers.put(name, new Container(name, c.path("memory").asInt(), group, List.copyOf(waitsFor)));
+      containers.put(name, new Container(name, c.path("cpu").asInt(0), c.path("memory").asInt(), group, List.copyOf(waitsFor)));
     }
     return new TaskDefinitionFacts(Integer.parseInt(taskDefinition.path("cpu").asText("0")),
         Integer.parseInt(taskDefinition.path("memory").asText("0")), containers);

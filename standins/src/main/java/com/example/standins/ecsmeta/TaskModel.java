@@ -57,11 +57,15 @@ final class TaskModel {
     return null;
   }
 
-  /** A container's metadata; a container that is not {@code running} yet is PENDING and has no StartedAt. */
+  /**
+   * A container's metadata. One that is not {@code running} yet has not been created: the agent reports its
+   * container.GetKnownStatus(), NONE (PENDING is only the ECS API's task status), an empty DockerId, and omits
+   * CreatedAt and StartedAt (amazon-ecs-agent tmds v2 ContainerResponse).
+   */
   ObjectNode container(String name, boolean running) {
     boolean app = name.equals("sample-app");
     ObjectNode c = JSON.createObjectNode();
-    c.put("DockerId", dockerId(name));
+    c.put("DockerId", running ? dockerId(name) : "");
     c.put("Name", name);
     c.put("DockerName", name);
     c.put("Image", app ? ACCOUNT + ".dkr.ecr." + region + ".amazonaws.com/ecs-otel-sample:1.0.0"
@@ -74,10 +78,10 @@ final class TaskModel {
     labels.put("com.amazonaws.ecs.task-definition-family", FAMILY);
     labels.put("com.amazonaws.ecs.task-definition-version", REVISION);
     c.put("DesiredStatus", "RUNNING");
-    c.put("KnownStatus", running ? "RUNNING" : "PENDING");
-    c.putObject("Limits").put("CPU", app ? 192 : 64).put("Memory", facts.container(name).memoryMib());
-    c.put("CreatedAt", startedAt.toString());
+    c.put("KnownStatus", running ? "RUNNING" : "NONE");
+    c.putObject("Limits").put("CPU", facts.container(name).cpuUnits()).put("Memory", facts.container(name).memoryMib());
     if (running) {
+      c.put("CreatedAt", startedAt.toString());
       c.put("StartedAt", startedAt.plusMillis(500).toString());
     }
     c.put("Type", "NORMAL");

@@ -48,12 +48,18 @@ class EcsMetadataStandinTest {
   }
 
   @Test
-  void appThatDependsOnTheCollectorIsPendingUntilItRunsAsOnEcs() throws Exception {
-    // The collector starts first (the app waits for it to be HEALTHY): its resource detection sees the app PENDING.
+  void appThatDependsOnTheCollectorIsNotCreatedUntilItRunsAsOnEcs() throws Exception {
+    // The collector starts first (the app waits for it to be HEALTHY): its resource detection sees the app not yet
+    // created. The agent reports container.GetKnownStatus(): NONE (PENDING is only the ECS API's task status);
+    // CreatedAt/StartedAt are omitted until set and DockerId is empty until the container exists.
     JsonNode first = json("/v4/aws-otel-collector/task");
     assertThat(named(first, "aws-otel-collector").path("KnownStatus").asText()).isEqualTo("RUNNING");
-    assertThat(named(first, "sample-app").path("KnownStatus").asText()).isEqualTo("PENDING");
-    assertThat(named(first, "sample-app").has("StartedAt")).isFalse();
+    assertThat(named(first, "aws-otel-collector").has("CreatedAt")).isTrue();
+    JsonNode app = named(first, "sample-app");
+    assertThat(app.path("KnownStatus").asText()).isEqualTo("NONE");
+    assertThat(app.has("StartedAt")).isFalse();
+    assertThat(app.has("CreatedAt")).isFalse();
+    assertThat(app.path("DockerId").asText()).isEmpty();
     assertThat(json("/v4/aws-otel-collector/task/stats").has(TaskModel.dockerId("sample-app"))).isFalse();
     // The app's first call to its own endpoint is the first sign it runs.
     assertThat(json("/v4/sample-app").path("KnownStatus").asText()).isEqualTo("RUNNING");
@@ -72,6 +78,9 @@ class EcsMetadataStandinTest {
       int mib = definition.path("memory").asInt();
       assertThat(mib).as(name).isPositive();
       assertThat(named(task, name).path("Limits").path("Memory").asInt()).as(name).isEqualTo(mib);
+      // The container's cpu units as the task definition sets them (0 when it sets none, as the agent reports).
+      assertThat(named(task, name).path("Limits").path("CPU").asInt()).as(name)
+          .isEqualTo(definition.path("cpu").asInt(0));
       assertThat(stats.path(TaskModel.dockerId(name)).path("memory_stats").path("limit").asLong()).as(name)
           .isEqualTo(mib * 1024L * 1024L);
       assertThat(named(task, name).path("LogOptions").path("awslogs-group").asText()).as(name).isEqualTo(
