@@ -5,13 +5,15 @@
 #   docker build -t sample-app .                       # real public images (defaults below)
 #   docker build --build-arg MAVEN_IMAGE=... --build-arg GO_IMAGE=... --build-arg RUNTIME_BASE=... -t sample-app .
 #
-# Base images are build args; the defaults are pinned public tags (pin by digest in your own fork:
-# `docker buildx imagetools inspect maven:3.9.11-eclipse-temurin-25` prints it). compose/test.sh passes
-# locally built equivalents because CI has no registry. Plain Dockerfile syntax (no `# syntax=`
+# Base images are build args; the defaults are public tags. MAVEN_IMAGE's is a moving tag on purpose: the
+# JRE is jlinked from it, so it must be one the Maven image maintainers still rebuild for each Temurin 25
+# update (a full-version tag such as 3.9.11-eclipse-temurin-25 froze at jdk-25.0.1 when Maven 3.9.12 came
+# out). For reproducible builds pin it by digest in your own fork, and renew the digest with every JDK
+# update: docs/app.md#jdk. compose/test.sh passes locally built equivalents because CI has no registry. Plain Dockerfile syntax (no `# syntax=`
 # directive, no RUN --mount) so it builds with BuildKit and with the classic builder alike.
 # The JDK major in MAVEN_IMAGE (temurin-25) is the project's one JDK: compose/test_01 checks that the pom,
 # the compose stand-in (compose/base-images.sh), the e2e suites and the benchmark all run the same major.
-ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-25
+ARG MAVEN_IMAGE=maven:3-eclipse-temurin-25
 # Only builds the health probe (a static binary): any Go >= 1.24 does.
 ARG GO_IMAGE=golang:1.26-bookworm
 ARG RUNTIME_BASE=debian:bookworm-20250520-slim
@@ -53,15 +55,28 @@ RUN set -eu; \
     echo "jlink modules: $mods"; \
     jlink --add-modules "$mods" --strip-java-debug-attributes --no-man-pages --no-header-files \
           --output /opt/jre; \
-    /opt/jre/bin/java --list-modules
+    /opt/jre/bin/java --list-modules; \
+    /opt/jre/bin/java -version
+# The JRE's default CDS archive (lib/server/classes.jsa, ~14 MB, ~4 MB compressed): used only when the JVM
+# runs WITHOUT -XX:AOTCache (an image that overlays the jar and drops the flag, `--entrypoint java ...`).
+# It does not replace a cache the JVM rejects: with -XX:AOTCache given, a missing or rejected cache (other
+# heap mode or GC) disables class sharing altogether (checked on 25.0.3 with -Xlog:aot,cds). Its presence
+# does not change what a matching cache does (docs/app.md#aot-cache). -Xmx256m: a compressed-oops archive
+# (the one every task size uses) whatever the build machine's RAM.
+RUN /opt/jre/bin/java -Xmx256m -Xshare:dump && ls -l /opt/jre/lib/server/classes.jsa
 
 # AOT cache (JDK 25: JEP 483 classes loaded and linked, JEP 515 method profiles, JEP 514 one-step creation):
 # a training run of the app with the image's JRE and jar, telemetry on, every endpoint (aot/AotTraining.java,
 # loopback only; OTLP has no collector here and fails fast and quietly). The ENTRYPOINT passes
-# -XX:AOTCache=/app/sample-app.aot; the JVM checks the cache against the JRE and jar and, should they ever
-# differ, starts without it (slower, never broken). Measured effect on one CPU: docs/app.md#aot-cache.
+# -XX:AOTCache=/app/sample-app.aot. The cache belongs to this JRE, this jar and compressed oops: a changed jar
+# needs a rebuilt cache (the JVM does not reliably notice one), a heap of ~32 GB or more or ZGC makes the JVM
+# refuse it and start with no class sharing at all (slower). -XX:AOTMode=off turns it off; never -Xshare
+# or -XX:SharedArchiveFile (the JVM refuses to start beside -XX:AOTCache). docs/app.md#aot-cache.
+# A failed training prints the tail of the app's log (the cause), then fails the build.
 COPY aot/AotTraining.java /build/aot/
-RUN java /build/aot/AotTraining.java /opt/jre/bin/java /app/sample-app.jar /app/sample-app.aot \
+RUN if ! java /build/aot/AotTraining.java /opt/jre/bin/java /app/sample-app.jar /app/sample-app.aot; then \
+      echo "AOT training failed; the app's log ends:" >&2; tail -n 40 /app/sample-app.aot.training.log >&2; exit 1; \
+    fi \
  && rm -f /app/sample-app.aot.training.log \
  && { AWS_REGION=bad /opt/jre/bin/java -XX:AOTCache=/app/sample-app.aot -XX:AOTMode=on -jar /app/sample-app.jar \
       || test $? -eq 2; }
@@ -107,6 +122,7 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 # Container sizing: heap as a share of the container (task/container memory limit), fail fast on OOM so
 # ECS replaces the task instead of it limping on; no hsperfdata file (read-only root file system).
 # Add or override options with JAVA_TOOL_OPTIONS (e.g. -XX:MaxRAMPercentage=60) in the task definition.
-# -XX:AOTCache: the training run's cache (above), for a faster start on a fraction of a CPU.
+# -XX:AOTCache: the training run's cache (above): less CPU to the first 200 (measured on one full core; a
+# 0.25-vCPU quota stretches every CPU-second ~4x: docs/app.md#aot-cache). Off: JAVA_TOOL_OPTIONS=-XX:AOTMode=off.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError", \
             "-XX:-UsePerfData", "-XX:AOTCache=/app/sample-app.aot", "-jar", "/app/sample-app.jar"]

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The AOT cache's training run (JEP 483/514/515), run by the Dockerfile with the image's own JRE:
  *
- * <pre>java aot/AotTraining.java /opt/java/bin/java /app/sample-app.jar /app/sample-app.aot [rounds]</pre>
+ * <pre>java aot/AotTraining.java /opt/jre/bin/java /app/sample-app.jar /app/sample-app.aot [rounds]</pre>
  *
  * Starts the app exactly as the image's ENTRYPOINT does (same jar path, so the cache matches) plus
  * {@code -XX:AOTCacheOutput}, with telemetry on, drives every endpoint, then stops it with SIGTERM: the

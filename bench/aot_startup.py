@@ -7,6 +7,11 @@ Runs alternate (off, on, off, on, ...) so drift in the machine's load hits both 
 points at 127.0.0.1:1 (refused at once), as in the training run. Loopback only, ephemeral ports.
 
     python3 bench/aot_startup.py [--runs 7] [--java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java]
+    sudo python3 bench/aot_startup.py --cpu-max "25000 100000"   # + a 0.25-CPU quota, as Fargate's 256 units
+
+A full core is not a 0.25-vCPU task: Fargate enforces the task's CPU units as a CFS quota (cpu.max), so each
+CPU-second the JVM needs takes ~4 s of wall time there. --cpu-max runs the app in a cgroup of its own with that
+quota (created under /sys/fs/cgroup, cgroup v2 cpu.max or v1 cpu.cfs_quota_us; root needed; removed at the end).
 
 Prints a Markdown section (docs/app.md quotes it) and writes it to bench/results/aot-startup.md.
 """
@@ -31,6 +36,33 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 import shipped  # noqa: E402  (bench/shipped.py: the task definition's JVM flags)
 JDK = os.environ.get("BENCH_JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64")
+
+
+CGROUP: list[Path] = []   # the app's own cgroup with a CPU quota (--cpu-max), made in main()
+
+
+def make_cgroup(cpu_max: str) -> Path:
+    """A cgroup with cpu.max = cpu_max ("QUOTA PERIOD" in µs), on cgroup v2 or, failing that, v1's cpu hierarchy."""
+    quota, period = (int(x) for x in cpu_max.split())
+    name = f"aot-startup-{os.getpid()}"
+    v2 = Path("/sys/fs/cgroup")
+    controllers = v2 / "cgroup.controllers"
+    if controllers.exists() and "cpu" in controllers.read_text().split():
+        path = v2 / name
+        path.mkdir()
+        (path / "cpu.max").write_text(f"{quota} {period}")
+    else:
+        path = v2 / "cpu" / name
+        path.mkdir()
+        (path / "cpu.cfs_period_us").write_text(str(period))
+        (path / "cpu.cfs_quota_us").write_text(str(quota))
+    return path
+
+
+def join_cgroup() -> None:
+    """preexec_fn: the forked child enters the quota cgroup before it execs the JVM (so the JVM's own container
+    detection sees the quota and sizes itself for one CPU, as on Fargate)."""
+    (CGROUP[0] / "cgroup.procs").write_text(str(os.getpid()))
 
 
 def free_port() -> int:
@@ -94,7 +126,8 @@ def first_200(java: str, jar: Path, cache: Path | None, logdir: Path, n: int,
             *MODES.get(mode, ("", False, []))[2], "-jar", str(jar)]
     log = open(logdir / f"run-{n}-{mode or ('aot' if cache else 'plain')}.log", "w")
     t0 = time.monotonic()
-    app = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    app = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                           preexec_fn=join_cgroup if CGROUP else None)
     try:
         while time.monotonic() - t0 < 60:
             if app.poll() is not None:
@@ -160,6 +193,8 @@ def main() -> None:
                     help="after the first 200, GET /orders/{id} at --rate req/s for this long and report JIT CPU")
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--modes", default="plain,aot", help=f"comma-separated, of {','.join(MODES)}")
+    ap.add_argument("--cpu-max", help='run the app in a cgroup with this CPU quota, "QUOTA PERIOD" in µs as in '
+                    'cgroup v2 cpu.max, e.g. "25000 100000" for a 0.25-vCPU task (root)')
     ap.add_argument("--probe", help="also measure this health-check binary (healthcheck/ built here) and, for "
                     "comparison, the JVM probe the image used before (com.example.ecsotel.HealthCheck)")
     a = ap.parse_args()
@@ -168,6 +203,8 @@ def main() -> None:
     os.sched_setaffinity(0, os.sched_getaffinity(0) - {0})
     loadavg = os.getloadavg()   # reported: other work on CPU 0 slows both modes alike, not their ratio
     work = Path(tempfile.mkdtemp(prefix="aot-startup."))
+    if a.cpu_max:
+        CGROUP.append(make_cgroup(a.cpu_max))
     try:
         jar = work / "sample-app.jar"
         shutil.copy2(a.jar, jar)
@@ -199,10 +236,13 @@ def main() -> None:
         version = subprocess.run([a.java, "-version"], capture_output=True, text=True).stderr.splitlines()[1]
         med = {m: statistics.median(x[0] for x in r) for m, r in runs.items()}
         args = (f"--runs {a.runs}" + (f" --modes {a.modes}" if a.modes != "plain,aot" else "")
-                + (f" --load-seconds {a.load_seconds:g} --rate {a.rate:g}" if load else "") + (" --probe" if a.probe else ""))
+                + (f" --load-seconds {a.load_seconds:g} --rate {a.rate:g}" if load else "") + (" --probe" if a.probe else "")
+                + (f' --cpu-max "{a.cpu_max}"' if a.cpu_max else ""))
+        quota = (f" and a CPU quota of {a.cpu_max} µs (cgroup cpu.max, {int(a.cpu_max.split()[0]) / int(a.cpu_max.split()[1]):g}"
+                 f" of that CPU, as a Fargate task's CPU units)" if a.cpu_max else "")
         lines = [
             f"Measured by `bench/aot_startup.py {args}` ({time.strftime('%Y-%m-%d')}, {version}; the app "
-            f"pinned to one CPU with `taskset -c 0`, the task definition's JVM flags, no collector; median "
+            f"pinned to one CPU with `taskset -c 0`{quota}, the task definition's JVM flags, no collector; median "
             f"(min–max) of {a.runs} alternating runs; load average {loadavg[0]:.1f} before, {os.getloadavg()[0]:.1f} "
             f"after, on {os.cpu_count()} CPUs):",
             "",
@@ -230,6 +270,8 @@ def main() -> None:
         print(text)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        for path in CGROUP:   # empty by now: every app was waited for
+            path.rmdir()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 # Image of the local AWS stand-ins (standins/: X-Ray 4510, AMP 4511 -> Prometheus, S3 4512, ECS task
 # metadata v4 4513, admin API under /admin on each port). A local test/demo tool, never deployed; built
 # from the same base images as the app (build context: the repository root).
-ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-25
+ARG MAVEN_IMAGE=maven:3-eclipse-temurin-25
 ARG RUNTIME_BASE=debian:bookworm-20250520-slim
 
 FROM ${MAVEN_IMAGE} AS build

@@ -25,8 +25,19 @@ import pytest
 
 from conftest import DEPLOY, REPO
 
-JAVA = os.environ.get("STANDINS_JAVA") or next(
-    (j for j in ("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java", shutil.which("java")) if j and Path(j).is_file()), "")
+
+
+def find_java() -> str:
+    """STANDINS_JAVA, else the JDK every other suite runs (e2e/lib.sh find_java: the image's major), never a
+    hard-coded path or whatever `java` is on PATH."""
+    if os.environ.get("STANDINS_JAVA"):
+        return os.environ["STANDINS_JAVA"]
+    script = 'set -euo pipefail; log() { echo "$*" >&2; }; REPO=$1; . "$REPO/e2e/lib.sh"; find_java; echo "$JAVA"'
+    run = subprocess.run(["bash", "-c", script, "find_java", str(REPO)], capture_output=True, text=True, timeout=120)
+    return run.stdout.strip().splitlines()[-1] if run.returncode == 0 and run.stdout.strip() else ""
+
+
+JAVA = find_java()
 JAR = REPO / "standins" / "target" / "aws-standins.jar"
 FIXED_PORTS = {"xray": 4510, "amp": 4511, "s3": 4512, "ecs": 4513, "prometheus": 9090}
 CREDS = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
