@@ -146,7 +146,7 @@ def test_app_defaults_match_task_definition(task_def):
     env = env_of(app)
     app_config = (APP_SRC / "config" / "AppConfig.java").read_text()
     telemetry_config = (APP_SRC / "config" / "TelemetryConfig.java").read_text()
-    telemetry = (APP_SRC / "telemetry" / "Telemetry.java").read_text()
+    telemetry = (APP_SRC / "telemetry" / "SdkDefaults.java").read_text()  # the SDK defaults Telemetry applies
     port = re.search(r'"PORT",\s*(\d+)', app_config)
     sampling = re.search(r'"XRAY_SAMPLING_ENDPOINT",\s*"([^"]+)"', telemetry_config)
     service = re.search(r'DEFAULT_SERVICE_NAME\s*=\s*"([^"]+)"', telemetry_config)
