@@ -81,7 +81,7 @@ def test_segments_carry_ecs_origin_and_metadata(traffic, instance, container):
     # silently after 2 s, so on a starved machine it may be missing, but it is never another container's.
     assert ecs.get("container", container) == container, seg
     # Trace -> logs: the segment names the app container's CloudWatch Logs group (awslogs driver), which the
-    # app's own EcsResource reads; the collector's ecs detector ran when the app was still PENDING (the
+    # app's own EcsResource reads; the collector's ecs detector ran when the app was still NONE (not created) (the
     # stand-in's ECS start order), so the collector's own group or a second one never appears.
     log_group = get_json(f"{ECS_META}/v4/{container}")["LogOptions"]["awslogs-group"]
     assert [g.get("log_group") for g in seg["aws"].get("cloudwatch_logs", [])] == [log_group], seg["aws"]

@@ -236,11 +236,16 @@ def ecs_stats_polled(fakes: Fakes) -> bool:
 
 
 def ecs_metrics_written(fakes: Fakes) -> bool:
-    """A remote write came after the first task-stats poll (the poll's metrics were exported)."""
+    """Both ECS pipelines exported the first task-stats poll: remote writes after it carry task series
+    (metrics/ecs) and container series (metrics/ecs_containers). They are two exporters with their own batches,
+    so one write (or the app's) after the poll does not mean the other pipeline's data has arrived yet."""
     found = fakes.requests()
     poll = next((i for i, r in enumerate(found)
                  if r["kind"] == "metadata" and r["path"] == "/v4/test-container/task/stats"), None)
-    return poll is not None and any(r["kind"] == "amp" for r in found[poll:])
+    if poll is None:
+        return False
+    names = {s.get("__name__", "") for r in found[poll:] if r["kind"] == "amp" for s in r.get("series", [])}
+    return any(n.startswith("ecs_task_") for n in names) and any(n.startswith("container_") for n in names)
 
 
 @pytest.fixture(scope="session")
@@ -248,7 +253,7 @@ def ecs_collected(fakes: Fakes, delivered: Sent) -> None:
     """Waits (bounded) for awsecscontainermetrics' first collection, one collection_interval (30 s) after start,
     and for its export (batch timeout 5 s)."""
     if settle(lambda: ecs_stats_polled(fakes), 45, "the task stats poll"):
-        settle(lambda: ecs_metrics_written(fakes), 20, "a remote write after the task stats poll")
+        settle(lambda: ecs_metrics_written(fakes), 40, "task and container series written after the task stats poll")
 
 
 @pytest.fixture(scope="session")
