@@ -192,7 +192,6 @@ HOSTILE_XRAY = [
     "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=xyz;Sampled=1",
     "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Sampled=yes",
     "Parent=00f067aa0ba902b7;Sampled=1",                                   # no Root
-    "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Self=" + "x" * 5000,
     "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736\"; DROP TABLE x;--",
     "Root=${jndi:ldap://127.0.0.1:1/a}",
     ";;;;=;=;",
@@ -202,6 +201,17 @@ HOSTILE_XRAY = [
 @pytest.mark.parametrize("value", HOSTILE_XRAY)
 def test_hostile_x_amzn_trace_id_is_ignored_with_a_fresh_trace(stack, value):
     fresh_trace(get(f"{APP}/", headers={"X-Amzn-Trace-Id": value}))
+
+
+def test_an_oversized_x_amzn_trace_id_is_judged_like_the_propagator_judges_it(stack):
+    # AwsXrayPropagator (1.60.0-alpha) has no length limit and skips fields it does not know (Self), so a valid
+    # Root and Parent behind a 5,000-character Self continue that trace; the app judges headers by the
+    # propagator's own extraction (AwsTraceHeader), so 200 and the caller's trace, nothing echoed.
+    value = "Root=1-4bf92f35-77b34da6a3ce929d0e0e4736;Parent=00f067aa0ba902b7;Sampled=1;Self=" + "x" * 5000
+    reply = get(f"{APP}/", headers={"X-Amzn-Trace-Id": value})
+    assert reply.status == 200, (reply.status, reply.text()[:300])
+    assert reply.json()["traceId"] == "1-4bf92f35-77b34da6a3ce929d0e0e4736", reply.json()
+    assert "xxxxxxxx" not in reply.text()
 
 
 def test_duplicate_traceparent_headers_are_ignored(stack):
