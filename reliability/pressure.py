@@ -73,6 +73,17 @@ class Cgroup:
                 return int(value)
         raise RuntimeError(f"no oom_kill counter in {self.path} ({text!r})")
 
+    def failcnt(self) -> int:
+        """How often the charge hit the limit: v1 memory.failcnt, v2 the "max" line of memory.events. Reclaiming page
+        cache at the limit counts too, so a rise is not a failure; only oom_kills() is."""
+        if self.version == 1:
+            return int(self._read("memory.failcnt"))
+        for line in self._read("memory.events").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "max":
+                return int(value)
+        return -1
+
     def anon(self) -> int | None:
         """Anonymous memory (the Go heap, stacks), i.e. the usage without the reclaimable page cache."""
         for line in self._read("memory.stat").splitlines():
