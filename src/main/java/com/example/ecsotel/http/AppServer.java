@@ -36,16 +36,17 @@ public final class AppServer {
       OpenTelemetry openTelemetry,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
-      boolean rejectInvalidTraceHeaders)
+      boolean rejectInvalidTraceHeaders,
+      boolean traced)
       throws IOException {
     Objects.requireNonNull(address, "address");
     Dispatcher dispatcher =
         new Dispatcher(
             router,
-            HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry")),
+            HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry"), traced),
             metrics,
             maxConcurrentRequests,
-            rejectInvalidTraceHeaders);
+            new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders, traced));
     HttpServer server = HttpServer.create(address, 0);
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     server.createContext("/", dispatcher);

@@ -36,12 +36,12 @@ final class Dispatcher implements HttpHandler {
       Instrumenter<ServerRequest, Integer> instrumenter,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
-      boolean rejectInvalidTraceHeaders) {
+      TraceHeaderJudge judge) {
     this.router = Objects.requireNonNull(router, "router");
     this.spans = new ServerSpans(instrumenter);
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.permits = new Semaphore(maxConcurrentRequests);
-    this.judge = new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders);
+    this.judge = Objects.requireNonNull(judge, "judge");
     this.shedder = new Shedder(judge, spans);
   }
 

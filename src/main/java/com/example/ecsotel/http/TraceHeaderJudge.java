@@ -16,10 +16,16 @@ final class TraceHeaderJudge {
 
   private final SampleAppMetrics metrics;
   private final boolean rejectInvalid;
+  private final boolean traced;
 
-  TraceHeaderJudge(SampleAppMetrics metrics, boolean rejectInvalid) {
+  /**
+   * {@code traced=false} (OTEL_SDK_DISABLED=true): no propagator reads the headers and the counter is a no-op,
+   * so they are judged only when a malformed one answers 400 (REJECT_INVALID_TRACE_HEADERS).
+   */
+  TraceHeaderJudge(SampleAppMetrics metrics, boolean rejectInvalid, boolean traced) {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.rejectInvalid = rejectInvalid;
+    this.traced = traced;
   }
 
   /** Whether a malformed trace header answers 400 (REJECT_INVALID_TRACE_HEADERS). */
@@ -32,6 +38,9 @@ final class TraceHeaderJudge {
    * its headers).
    */
   TraceHeaders judge(HttpExchange exchange, String template, boolean shed) {
+    if (!traced && (shed || !rejectInvalid)) {
+      return TraceHeaders.NONE_HIDDEN;
+    }
     TraceHeaders traceHeaders = TraceHeaders.judge(exchange.getRequestHeaders());
     for (String bad : traceHeaders.invalid()) {
       metrics.recordInvalidTraceHeader(bad);

@@ -35,15 +35,17 @@ public final class Telemetry implements AutoCloseable {
   /** Defaults that differ from the SDK's own ({@link SdkDefaults}); any OTEL_* variable overrides them. */
   static final Map<String, String> DEFAULTS = SdkDefaults.PROPERTIES;
 
-  private final OpenTelemetrySdk sdk;
+  private final OpenTelemetrySdk sdk; // null: no SDK at all (none())
   private final OpenTelemetry api;
+  private final boolean enabled;
   private final Resource resource;
   private final List<AutoCloseable> closeables;
 
   private Telemetry(
-      OpenTelemetrySdk sdk, OpenTelemetry api, Resource resource, List<AutoCloseable> closeables) {
+      OpenTelemetrySdk sdk, OpenTelemetry api, boolean enabled, Resource resource, List<AutoCloseable> closeables) {
     this.sdk = sdk;
     this.api = api;
+    this.enabled = enabled;
     this.resource = resource;
     this.closeables = closeables;
   }
@@ -57,9 +59,27 @@ public final class Telemetry implements AutoCloseable {
     return new Builder(Objects.requireNonNull(config, "config"));
   }
 
+  /**
+   * No SDK at all: the no-op API, nothing built, nothing to flush. The benchmark's zero baseline (variant
+   * {@code none}) that OTEL_SDK_DISABLED=true is measured against: a disabled autoconfigured SDK still reads its
+   * configuration and builds the resource at start; per request both must cost the same, i.e. nothing.
+   */
+  public static Telemetry none(TelemetryConfig config) {
+    Objects.requireNonNull(config, "config");
+    return new Telemetry(null, OpenTelemetry.noop(), false, Resource.getDefault(), List.of());
+  }
+
   /** What handlers use: the SDK, or the no-op API when OTEL_SDK_DISABLED=true. */
   public OpenTelemetry openTelemetry() {
     return api;
+  }
+
+  /**
+   * False when OTEL_SDK_DISABLED=true (or {@link #none}): the app then skips its telemetry work per request
+   * (instrumenters disabled, no attribute extraction, no metric recording), not just its export.
+   */
+  public boolean enabled() {
+    return enabled;
   }
 
   /** The resource the SDK was built with (service.name, ECS attributes, log groups). */
@@ -69,6 +89,9 @@ public final class Telemetry implements AutoCloseable {
 
   /** Flushes every finished span and the last metric collection, then stops the SDK. */
   public boolean shutdown(Duration timeout) {
+    if (sdk == null) {
+      return true;
+    }
     // SDK first: its final metric collection still needs the observable callbacks registered.
     // OpenTelemetrySdk.shutdown() itself can block (the metric reader joins its final export, and
     // exporters retry with backoff when the collector is gone), so bound it from another thread.
@@ -184,12 +207,12 @@ public final class Telemetry implements AutoCloseable {
       // A disabled SDK still builds (unexported) spans and metric storage on every request; the
       // no-op API costs nothing, so OTEL_SDK_DISABLED=true really is the zero-telemetry baseline.
       if (sdkDisabled.get()) {
-        return new Telemetry(sdk, OpenTelemetry.noop(), finalResource.get(), closeables);
+        return new Telemetry(sdk, OpenTelemetry.noop(), false, finalResource.get(), closeables);
       }
       if (runtimeMetrics) {
         closeables.add(RuntimeTelemetry.create(sdk));
       }
-      return new Telemetry(sdk, sdk, finalResource.get(), closeables);
+      return new Telemetry(sdk, sdk, true, finalResource.get(), closeables);
     }
   }
 }
