@@ -30,19 +30,22 @@ final class Dispatcher implements HttpHandler {
   private final Semaphore permits;
   private final TraceHeaderJudge judge;
   private final Shedder shedder;
+  private final AccessLog accessLog;
 
   Dispatcher(
       Router router,
       Instrumenter<ServerRequest, Integer> instrumenter,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
-      TraceHeaderJudge judge) {
+      TraceHeaderJudge judge,
+      AccessLog accessLog) {
     this.router = Objects.requireNonNull(router, "router");
     this.spans = new ServerSpans(instrumenter);
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.permits = new Semaphore(maxConcurrentRequests);
     this.judge = Objects.requireNonNull(judge, "judge");
     this.shedder = new Shedder(judge, spans);
+    this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
   }
 
   @Override
@@ -129,15 +132,8 @@ final class Dispatcher implements HttpHandler {
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);
-      logger.info(
-          "{} {} route={} status={} duration_ms={} bytes={} AWS-XRAY-TRACE-ID: {}",
-          method,
-          truncate(path),
-          api,
-          response.status(),
-          Math.round(millis),
-          bytes,
-          spanContext.isValid() ? XrayIds.logId(spanContext) : "-");
+      accessLog.log(method, truncate(path), api, response.status(), Math.round(millis), bytes,
+          spanContext.isValid() ? XrayIds.logId(spanContext) : null);
     }
   }
 
