@@ -53,8 +53,12 @@ final class AccessLog implements AutoCloseable {
     this.writer = Thread.ofPlatform().daemon().name("access-log").start(this::drain);
   }
 
-  /** The request's line; {@code xrayId} is {@code 1-…@spanId}, or null when the request was not traced. */
-  void log(String method, String path, String route, int status, long millis, long bytes, String xrayId) {
+  /**
+   * The request's line; {@code xrayTraceId} ({@code 1-…}) and {@code spanId} name the server span as {@code
+   * 1-…@spanId}, the X-Ray SDKs' log form; both null when the request was not traced.
+   */
+  void log(String method, String path, String route, int status, long millis, long bytes, String xrayTraceId,
+      String spanId) {
     if (!enabled) {
       return;
     }
@@ -62,7 +66,12 @@ final class AccessLog implements AutoCloseable {
     appendTimestamp(line, System.currentTimeMillis());
     line.append(" INFO request - ").append(method).append(' ').append(path).append(" route=").append(route)
         .append(" status=").append(status).append(" duration_ms=").append(millis).append(" bytes=").append(bytes)
-        .append(" AWS-XRAY-TRACE-ID: ").append(xrayId == null ? "-" : xrayId);
+        .append(" AWS-XRAY-TRACE-ID: ");
+    if (xrayTraceId == null) {
+      line.append('-');
+    } else {
+      line.append(xrayTraceId).append('@').append(spanId);
+    }
     String text = line.toString();
     if (closed || queued.incrementAndGet() > MAX_QUEUED) {
       if (!closed) {

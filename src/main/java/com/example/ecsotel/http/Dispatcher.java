@@ -1,10 +1,9 @@
 package com.example.ecsotel.http;
 
 import com.example.ecsotel.telemetry.SampleAppMetrics;
-import com.example.ecsotel.telemetry.XrayIds;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
@@ -121,7 +120,7 @@ final class Dispatcher implements HttpHandler {
       logger.error("unhandled error in {} {}", method, match.template(), e);
       response = Response.error(500, "internal_error", "internal error", Map.of());
     }
-    SpanContext spanContext = ServerSpans.withTraceId(response, context);
+    String xrayTraceId = ServerSpans.withTraceId(response, context);
     long bytes = 0;
     try {
       bytes = write(exchange, response);
@@ -133,7 +132,7 @@ final class Dispatcher implements HttpHandler {
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);
       accessLog.log(method, truncate(path), api, response.status(), Math.round(millis), bytes,
-          spanContext.isValid() ? XrayIds.logId(spanContext) : null);
+          xrayTraceId, xrayTraceId == null ? null : Span.fromContext(context).getSpanContext().getSpanId());
     }
   }
 

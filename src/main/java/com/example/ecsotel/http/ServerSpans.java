@@ -38,12 +38,17 @@ final class ServerSpans {
     }
   }
 
-  /** Every traced response, errors included, names its trace in X-Ray form; returns the span context. */
-  static SpanContext withTraceId(Response response, Context context) {
+  /**
+   * Every traced response, errors included, names its trace in X-Ray form; returns that id (rendered once: the
+   * access log reuses it), or null when there is no span.
+   */
+  static String withTraceId(Response response, Context context) {
     SpanContext spanContext = Span.fromContext(context).getSpanContext();
-    if (spanContext.isValid()) {
-      response.body().put("traceId", XrayIds.traceId(spanContext));
+    if (!spanContext.isValid()) {
+      return null;
     }
-    return spanContext;
+    String xrayTraceId = XrayIds.traceId(spanContext);
+    response.body().put("traceId", xrayTraceId);
+    return xrayTraceId;
   }
 }

@@ -59,8 +59,8 @@ class AccessLogTest {
   @Test
   void aLineIsWhatSlf4jSimpleWrote() {
     try (AccessLog log = new AccessLog(out, true)) {
-      log.log("GET", "/orders/42", "/orders/{id}", 200, 23, 115, "1-6b06e8eb-bf8baac54463ad6901832353@bae43cb124bf9d7c");
-      log.log("POST", "/x", "unmatched", 405, 0, 97, null);
+      log.log("GET", "/orders/42", "/orders/{id}", 200, 23, 115, "1-6b06e8eb-bf8baac54463ad6901832353", "bae43cb124bf9d7c");
+      log.log("POST", "/x", "unmatched", 405, 0, 97, null, null);
     }
     assertThat(lines()).hasSize(2);
     assertThat(lines().get(0)).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) "
@@ -80,7 +80,7 @@ class AccessLogTest {
         int id = t;
         started.add(Thread.ofVirtual().start(() -> {
           for (int i = 0; i < perThread; i++) {
-            log.log("GET", "/t" + id + "/" + i, "unmatched", 404, 0, 1, null);
+            log.log("GET", "/t" + id + "/" + i, "unmatched", 404, 0, 1, null, null);
           }
         }));
       }
