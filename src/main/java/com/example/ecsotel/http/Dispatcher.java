@@ -50,43 +50,36 @@ final class Dispatcher implements HttpHandler {
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      Router.Match match = match(exchange);
+      // One pass over the request: its line and headers are read, checked and kept here, then only looked up.
+      RequestHead head = RequestHead.read(exchange);
+      Router.Match match = router.match(head.method(), head.rawPath() == null ? "/" : head.rawPath());
       if (isHealthProbe(match)) {
         // Never shed: a 503 health probe under load makes ECS (or the ALB) replace a task that is merely busy.
-        dispatch(exchange, match);
+        dispatch(head, match);
         return;
       }
       if (!permits.tryAcquire()) {
-        shedder.shed(exchange, match);
+        shedder.shed(head, match);
         return;
       }
       try {
-        dispatch(exchange, match);
+        dispatch(head, match);
       } finally {
         permits.release();
       }
     }
   }
 
-  private Router.Match match(HttpExchange exchange) {
-    String path = exchange.getRequestURI().getRawPath();
-    return router.match(exchange.getRequestMethod(), path == null ? "/" : path);
-  }
-
   private static boolean isHealthProbe(Router.Match match) {
     return match.found() && !match.route().traced();
   }
 
-  private void dispatch(HttpExchange exchange, Router.Match match) throws IOException {
+  private void dispatch(RequestHead head, Router.Match match) throws IOException {
     long startNanos = System.nanoTime();
-    String method = exchange.getRequestMethod();
-    String path = exchange.getRequestURI().getRawPath();
-    ApiException rejected = null;
-    try {
-      RequestValidator.checkRequest(exchange.getRequestURI(), exchange.getRequestHeaders());
-    } catch (ApiException e) {
-      rejected = e;
-    }
+    HttpExchange exchange = head.exchange();
+    String method = head.method();
+    String path = head.rawPath();
+    ApiException rejected = head.problem();
     if (rejected == null && isHealthProbe(match)) {
       // Health probes: no span, no metrics, no log line.
       Response response;
@@ -100,13 +93,13 @@ final class Dispatcher implements HttpHandler {
     }
     // A malformed trace header never fails the request by default (W3C: ignore it); only its own format is
     // ignored. REJECT_INVALID_TRACE_HEADERS=true answers 400 instead.
-    TraceHeaders traceHeaders = judge.judge(exchange, match.template(), false);
+    TraceHeaders traceHeaders = judge.judge(head, match.template(), false);
     if (rejected == null && judge.rejectsInvalid() && !traceHeaders.invalid().isEmpty()) {
       rejected = RequestValidator.traceHeaderError(traceHeaders.invalid().get(0));
     }
     // A request answered with an error before routing continues no trace: a new root span.
     ServerRequest request =
-        new ServerRequest(exchange, match.template(), rejected != null ? TraceHeaders.ALL_HIDDEN : traceHeaders);
+        new ServerRequest(head, match.template(), rejected != null ? TraceHeaders.ALL_HIDDEN : traceHeaders);
     Context started = spans.start(request);
     Context context = started != null ? started : Context.root();
     Response response;

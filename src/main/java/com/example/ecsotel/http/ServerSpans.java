@@ -25,7 +25,7 @@ final class ServerSpans {
     }
     // An ALB's Root without Parent: the server span keeps that trace id (AwsTraceHeader).
     Context start = request.traceHeaders().hides(TraceHeaders.XRAY) ? parent
-        : AwsTraceHeader.continueRoot(parent, request.exchange().getRequestHeaders().getFirst(AwsTraceHeader.NAME));
+        : AwsTraceHeader.continueRootOf(parent, request.traceHeaders().xray()); // parsed once, when judged
     try (Scope ignored = start.makeCurrent()) {
       return instrumenter.start(start, request);
     }

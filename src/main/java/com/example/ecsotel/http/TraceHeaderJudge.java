@@ -1,7 +1,6 @@
 package com.example.ecsotel.http;
 
 import com.example.ecsotel.telemetry.SampleAppMetrics;
-import com.sun.net.httpserver.HttpExchange;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,14 +36,14 @@ final class TraceHeaderJudge {
    * Judges and reports; {@code shed} says the request is answered 503 anyway (so nothing is "rejected" for
    * its headers).
    */
-  TraceHeaders judge(HttpExchange exchange, String template, boolean shed) {
+  TraceHeaders judge(RequestHead head, String template, boolean shed) {
     if (!traced && (shed || !rejectInvalid)) {
       return TraceHeaders.NONE_HIDDEN;
     }
-    TraceHeaders traceHeaders = TraceHeaders.judge(exchange.getRequestHeaders());
+    TraceHeaders traceHeaders = TraceHeaders.judge(head);
     for (String bad : traceHeaders.invalid()) {
       metrics.recordInvalidTraceHeader(bad);
-      logger.debug("malformed {} header on {} {} ({})", bad, exchange.getRequestMethod(), template,
+      logger.debug("malformed {} header on {} {} ({})", bad, head.method(), template,
           shed ? "shed" : rejectInvalid ? "rejected" : "ignored");
     }
     return traceHeaders;

@@ -94,7 +94,11 @@ public final class AwsTraceHeader {
    * RootTraceIdGenerator} to use as the new root span's trace id; otherwise {@code context} itself.
    */
   public static Context continueRoot(Context context, String headerValue) {
-    AwsTraceHeader header = parse(headerValue);
+    return continueRootOf(context, parse(headerValue));
+  }
+
+  /** {@link #continueRoot(Context, String)} for a header already parsed (null: absent or invalid). */
+  public static Context continueRootOf(Context context, AwsTraceHeader header) {
     if (header == null || header.parentId != null) {
       return context;
     }
@@ -125,6 +129,18 @@ public final class AwsTraceHeader {
   static boolean deferred(Context context) {
     return Boolean.TRUE.equals(context.get(SAMPLING_DEFERRED))
         && Span.fromContext(context).getSpanContext().isRemote();
+  }
+
+  /**
+   * A carrier whose X-Amzn-Trace-Id was parsed already, once per request: {@link AwsTraceHeaderPropagator}
+   * reuses that parse instead of parsing the header again.
+   */
+  public interface Parsed {
+    /** Whether {@link #awsTraceHeader()} holds the parse; false: the propagator parses the header itself. */
+    boolean awsTraceHeaderParsed();
+
+    /** The parsed header; null when it is absent, malformed or hidden from the propagators. */
+    AwsTraceHeader awsTraceHeader();
   }
 
   /** A carrier that is just the X-Amzn-Trace-Id value. */

@@ -33,7 +33,9 @@ final class AwsTraceHeaderPropagator implements TextMapPropagator {
 
   @Override
   public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-    AwsTraceHeader header = AwsTraceHeader.parse(getter.get(carrier, AwsTraceHeader.NAME));
+    AwsTraceHeader header = carrier instanceof AwsTraceHeader.Parsed parsed && parsed.awsTraceHeaderParsed()
+        ? parsed.awsTraceHeader()
+        : AwsTraceHeader.parse(getter.get(carrier, AwsTraceHeader.NAME));
     if (header == null || header.parentId() == null || !header.samplingDeferred()) {
       return xray.extract(context, carrier, getter);
     }
