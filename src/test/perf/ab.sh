@@ -47,6 +47,8 @@ for spec in dict.fromkeys(specs):
     m = m or mode
     for f in glob.glob(f"{out}/{ref}-{m}-*.txt"):
         for line in open(f):
+            if line.startswith("#"):
+                continue
             m, scen, rnd, req, alloc, cpu, jit = line.split()
             rows.setdefault((scen, f"{ref}:{m}"), []).append((float(alloc), float(cpu), int(jit), int(req)))
 print(f"{'scenario':12} {'ref:mode':18} {'n':>3} {'B/req med':>10} {'(min-max)':>15} {'CPU us/req med':>14} {'(min-max)':>13} {'JIT ms':>7}")

@@ -46,6 +46,7 @@ public final class UnsampledPathProbe {
   private static final String ALB_HEADER =
       "X-Amzn-Trace-Id: Self=1-67891234-12456789abcdef012345678;Root=1-67891233-abcdef012345678912345678";
   private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
+  private static volatile String lastStatistics = "none reported";
 
   private UnsampledPathProbe() {}
 
@@ -91,6 +92,7 @@ public final class UnsampledPathProbe {
             (double) bytes / requests, cpu / 1000.0 / requests, jit.getTotalCompilationTime() - jit0));
       }
     }
+    lines.add("# last SamplingTargets report: " + lastStatistics.replaceAll("\\s+", " "));
     Files.write(out, lines, StandardCharsets.UTF_8);
     app.shutdown();
     xray.stop(0);
@@ -134,7 +136,12 @@ public final class UnsampledPathProbe {
   private static HttpServer samplingStandIn() throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/GetSamplingRules", e -> reply(e, RULES));
-    server.createContext("/SamplingTargets", e -> reply(e, NO_TARGETS));
+    server.createContext("/SamplingTargets", e -> {
+      // The sampler's own statistics (RequestCount, SampledCount per rule): proof the rules, not the
+      // fallback, decided and that nothing was sampled; the last report goes to OUT as a comment.
+      lastStatistics = new String(e.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      reply(e, NO_TARGETS);
+    });
     server.start();
     return server;
   }
