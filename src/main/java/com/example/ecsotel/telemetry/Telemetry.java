@@ -37,15 +37,13 @@ public final class Telemetry implements AutoCloseable {
 
   private final OpenTelemetrySdk sdk; // null: no SDK at all (none())
   private final OpenTelemetry api;
-  private final boolean enabled;
   private final Resource resource;
   private final List<AutoCloseable> closeables;
 
   private Telemetry(
-      OpenTelemetrySdk sdk, OpenTelemetry api, boolean enabled, Resource resource, List<AutoCloseable> closeables) {
+      OpenTelemetrySdk sdk, OpenTelemetry api, Resource resource, List<AutoCloseable> closeables) {
     this.sdk = sdk;
     this.api = api;
-    this.enabled = enabled;
     this.resource = resource;
     this.closeables = closeables;
   }
@@ -66,7 +64,7 @@ public final class Telemetry implements AutoCloseable {
    */
   public static Telemetry none(TelemetryConfig config) {
     Objects.requireNonNull(config, "config");
-    return new Telemetry(null, OpenTelemetry.noop(), false, Resource.getDefault(), List.of());
+    return new Telemetry(null, OpenTelemetry.noop(), Resource.getDefault(), List.of());
   }
 
   /** What handlers use: the SDK, or the no-op API when OTEL_SDK_DISABLED=true. */
@@ -79,7 +77,7 @@ public final class Telemetry implements AutoCloseable {
    * (instrumenters disabled, no attribute extraction, no metric recording), not just its export.
    */
   public boolean enabled() {
-    return enabled;
+    return sdk != null && api == sdk;
   }
 
   /** The resource the SDK was built with (service.name, ECS attributes, log groups). */
@@ -96,15 +94,10 @@ public final class Telemetry implements AutoCloseable {
     // OpenTelemetrySdk.shutdown() itself can block (the metric reader joins its final export, and
     // exporters retry with backoff when the collector is gone), so bound it from another thread.
     AtomicBoolean success = new AtomicBoolean();
-    Thread flusher =
-        Thread.ofPlatform()
-            .daemon()
-            .name("otel-shutdown")
-            .start(
-                () -> {
-                  CompletableResultCode result = sdk.shutdown();
-                  success.set(result.join(timeout.toMillis(), TimeUnit.MILLISECONDS).isSuccess());
-                });
+    Thread flusher = Thread.ofPlatform().daemon().name("otel-shutdown").start(() -> {
+      CompletableResultCode result = sdk.shutdown();
+      success.set(result.join(timeout.toMillis(), TimeUnit.MILLISECONDS).isSuccess());
+    });
     try {
       if (!flusher.join(timeout)) {
         logger.warn("OpenTelemetry SDK shutdown did not complete within {}", timeout);
@@ -207,12 +200,12 @@ public final class Telemetry implements AutoCloseable {
       // A disabled SDK still builds (unexported) spans and metric storage on every request; the
       // no-op API costs nothing, so OTEL_SDK_DISABLED=true really is the zero-telemetry baseline.
       if (sdkDisabled.get()) {
-        return new Telemetry(sdk, OpenTelemetry.noop(), false, finalResource.get(), closeables);
+        return new Telemetry(sdk, OpenTelemetry.noop(), finalResource.get(), closeables);
       }
       if (runtimeMetrics) {
         closeables.add(RuntimeTelemetry.create(sdk));
       }
-      return new Telemetry(sdk, sdk, true, finalResource.get(), closeables);
+      return new Telemetry(sdk, sdk, finalResource.get(), closeables);
     }
   }
 }
