@@ -139,7 +139,10 @@ public final class UnsampledPathProbe {
     server.createContext("/SamplingTargets", e -> {
       // The sampler's own statistics (RequestCount, SampledCount per rule): proof the rules, not the
       // fallback, decided and that nothing was sampled; the last report goes to OUT as a comment.
-      lastStatistics = new String(e.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String body = new String(e.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      if (body.contains("RequestCount")) { // "{}" when a rule has nothing to report yet
+        lastStatistics = body;
+      }
       reply(e, NO_TARGETS);
     });
     server.start();
