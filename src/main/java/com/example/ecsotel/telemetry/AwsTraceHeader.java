@@ -40,12 +40,14 @@ public final class AwsTraceHeader {
   private final String traceId;
   private final String parentId;
   private final boolean deferred;
+  private final boolean lineage;
 
-  private AwsTraceHeader(String extractable, String traceId, String parentId, boolean deferred) {
+  private AwsTraceHeader(String extractable, String traceId, String parentId, boolean deferred, boolean lineage) {
     this.extractable = extractable;
     this.traceId = traceId;
     this.parentId = parentId;
     this.deferred = deferred;
+    this.lineage = lineage;
   }
 
   /** The header's Root, Parent and decision; null when the contrib propagator (with our two forms) drops it. */
@@ -55,6 +57,7 @@ public final class AwsTraceHeader {
     }
     StringBuilder extractable = new StringBuilder(value.length() + 24);
     boolean hasParent = false;
+    boolean hasLineage = false;
     String sampled = null;
     // Split, trimmed and keyed exactly as AwsXrayPropagator (1.60.0-alpha) does: ';', no empty part.
     int pos = 0;
@@ -74,6 +77,8 @@ public final class AwsTraceHeader {
       } else if (trimmed.startsWith("Sampled")) {
         sampled = trimmed.substring(eq + 1);
         part = "?".equals(sampled) ? "Sampled=0" : part;
+      } else if (trimmed.startsWith("Lineage")) {
+        hasLineage = true; // the contrib puts a valid one into baggage
       }
       extractable.append(extractable.isEmpty() ? "" : ";").append(part);
     }
@@ -86,7 +91,7 @@ public final class AwsTraceHeader {
     // A Parent without a decision is deferred as '?' is (aws-xray-sdk-java's AWSXRayServletFilter asks its
     // sampler for REQUESTED and UNKNOWN alike); the propagator alone would read it as "not sampled".
     boolean deferred = hasParent && (sampled == null || "?".equals(sampled));
-    return new AwsTraceHeader(header, span.getTraceId(), hasParent ? span.getSpanId() : null, deferred);
+    return new AwsTraceHeader(header, span.getTraceId(), hasParent ? span.getSpanId() : null, deferred, hasLineage);
   }
 
   /**
@@ -118,6 +123,14 @@ public final class AwsTraceHeader {
   /** True when the header has a Parent and defers the decision ({@code Sampled=?} or no Sampled). */
   public boolean samplingDeferred() {
     return deferred;
+  }
+
+  /**
+   * True when the contrib propagator's extraction of this header changes no context: no Parent (its span context
+   * is then invalid, so not set) and no Lineage (nothing for baggage), as an ALB's {@code Self=…;Root=…}.
+   */
+  boolean extractsNothing() {
+    return parentId == null && !lineage;
   }
 
   /** The header as the contrib propagator can extract it ({@code Sampled=?} read as {@code Sampled=0}). */
