@@ -106,8 +106,10 @@ public final class UnsampledPathProbe {
     return Telemetry.builder(config)
         .property("otel.sdk.disabled", Boolean.toString(mode.equals("disabled")))
         .property("otel.service.name", "probe")
-        .property("otel.traces.exporter", "none") // no span is sampled; nothing to export
-        // Metrics recorded by the real SDK pipeline; the export (to nobody) would fall after the run.
+        // An exporter as in production, though nothing is sampled: with no span processor at all (exporter none)
+        // the SDK skipped the sampler altogether (the rule's RequestCount stayed 0), unlike what ships.
+        .property("otel.traces.exporter", "otlp")
+        // Metrics recorded by the real SDK pipeline; their export (to nobody) would fall after the run.
         .property("otel.metrics.exporter", "otlp")
         .property("otel.exporter.otlp.endpoint", "http://127.0.0.1:9")
         .property("otel.metric.export.interval", "3600000")
