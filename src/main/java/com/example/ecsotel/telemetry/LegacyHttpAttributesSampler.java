@@ -2,6 +2,7 @@ package com.example.ecsotel.telemetry;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.data.LinkData;
@@ -18,7 +19,7 @@ import java.util.Objects;
  * those names for the sampling decision only; spans keep the new names. URLPath is matched against the path
  * without the query string and HTTPMethod against the method, as the X-Ray SDKs do; Host against {@code
  * server.address} (no port; Forwarded/X-Forwarded-Host first), as newer contrib samplers do, not the raw Host
- * header the X-Ray Java SDK uses. The legacy names are added by a view ({@link LegacyHttpAttributes}), not a copy.
+ * header the X-Ray Java SDK uses.
  */
 final class LegacyHttpAttributesSampler implements Sampler {
   private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
@@ -51,12 +52,18 @@ final class LegacyHttpAttributesSampler implements Sampler {
     if (method == null && path == null) {
       return attributes;
     }
+    AttributesBuilder builder = attributes.toBuilder();
+    if (method != null && attributes.get(LEGACY_METHOD) == null) {
+      builder.put(LEGACY_METHOD, method);
+    }
+    if (path != null && attributes.get(LEGACY_TARGET) == null) {
+      builder.put(LEGACY_TARGET, path); // without url.query: a rule for /health matches /health?probe=1
+    }
     String host = attributes.get(SERVER_ADDRESS);
-    // path without url.query: a rule for /health matches /health?probe=1
-    return LegacyHttpAttributes.of(attributes,
-        LEGACY_METHOD, method != null && attributes.get(LEGACY_METHOD) == null ? method : null,
-        LEGACY_TARGET, path != null && attributes.get(LEGACY_TARGET) == null ? path : null,
-        LEGACY_HOST, host != null && attributes.get(LEGACY_HOST) == null ? host : null);
+    if (host != null && attributes.get(LEGACY_HOST) == null) {
+      builder.put(LEGACY_HOST, host);
+    }
+    return builder.build();
   }
 
   @Override
