@@ -137,6 +137,8 @@ class Pipeline:
         if variant == "disabled":
             env["OTEL_SDK_DISABLED"] = "true"
             argv = [JAVA, *jvm, "-cp", str(a.app_jar), APP_MAIN]
+        elif variant == "none":   # no SDK built at all (Main reads the property; see settings.NO_TELEMETRY)
+            argv = [JAVA, *jvm, "-Decsotel.telemetry=none", "-cp", str(a.app_jar), APP_MAIN]
         elif variant in ("on", "shipped"):
             argv = [JAVA, *jvm, "-cp", str(a.app_jar), APP_MAIN]
         elif variant == "agent":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from settings import ENDPOINTS, FIXED_RPS, VARIANTS
+from settings import ENDPOINTS, FIXED_RPS, NO_TELEMETRY, VARIANTS
 
 
 def med(xs):
@@ -53,7 +53,7 @@ def summarize(runs: list[dict], spans_per_req: dict, limits: dict) -> dict:
         # the rate windows (heavier than the sustainable one): an upper bound.
         s["collector_rss_anon_fraction"] = med([r["collector_rss_anon_max"] / limits["collector"] for r in rs])
         s["sustainable_app_cpu_us_per_req"] = med([r["sustainable"]["app_cpu_us_per_req"] for r in rs])
-        if v != "disabled":
+        if v not in NO_TELEMETRY:
             sdel, scoll, snet, sbg, sdrops = [], [], [], [], []
             for r in rs:
                 su = r["sustainable"]
@@ -112,7 +112,7 @@ def summarize(runs: list[dict], spans_per_req: dict, limits: dict) -> dict:
         return {"median": med(vals), "per_round": vals}
 
     ratios = {}
-    pairs = (("on", "disabled"), ("shipped", "disabled"), ("on", "agent"), ("agent", "disabled"))
+    pairs = (("on", "disabled"), ("shipped", "disabled"), ("on", "agent"), ("agent", "disabled"), ("disabled", "none"))
     for ep in ENDPOINTS:
         for a_, b_ in pairs:
             ratios[f"throughput_{ep}_{a_}/{b_}"] = pair(lambda r: r["sat"][ep]["rps"], a_, b_)
@@ -304,7 +304,7 @@ def plot(result: dict, path: Path) -> None:
     runs, V = result["runs"], result["summary"]["variants"]
     shown = [v for v in VARIANTS if v in V]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    colors = {"on": "#1f77b4", "shipped": "#2ca02c", "disabled": "#7f7f7f", "agent": "#d62728"}
+    colors = {"on": "#1f77b4", "shipped": "#2ca02c", "disabled": "#7f7f7f", "none": "#bcbd22", "agent": "#d62728"}
     width = 0.8 / len(shown)
     offset = lambda i: (i - (len(shown) - 1) / 2) * width
     ax = axes[0]

@@ -20,7 +20,11 @@ sys.path.insert(0, str(REPO / "e2e"))   # harness.py, stack.py (and awsutil.py, 
 JAVA_HOME = Path(os.environ.get("BENCH_JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"))
 JAVA = str(JAVA_HOME / "bin" / "java")
 APP_MAIN = "com.example.ecsotel.Main"
-VARIANTS = ("on", "shipped", "disabled", "agent")
+VARIANTS = ("on", "shipped", "disabled", "none", "agent")
+# No span, no metric leaves these (nothing to wait for or count): OTEL_SDK_DISABLED=true, and "none", the app
+# started with no SDK at all (-Decsotel.telemetry=none: Telemetry.none(), the no-op API), the zero baseline that
+# "disabled" must match within noise (issue 20, item 1).
+NO_TELEMETRY = ("disabled", "none")
 FIXED_RPS = 1000.0                       # the second latency rate: a modest load every variant carries
 ENDPOINTS = {"orders": "/orders/42", "root": "/"}
 APP = "http://127.0.0.1:8080"

@@ -12,7 +12,7 @@ import urllib.parse
 from pathlib import Path
 
 # settings first: it puts e2e/ (harness.py, stack.py) on sys.path.
-from settings import APP, ENDPOINTS, JAVA, JAVA_HOME, SHIPPED
+from settings import APP, ENDPOINTS, JAVA, JAVA_HOME, NO_TELEMETRY, SHIPPED
 import harness
 import shipped
 from harness import say
@@ -89,7 +89,7 @@ def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates
             # Drain the overload window (so the latency pass starts on an idle pipeline), then count what
             # arrived (wrk leaves up to `conns` requests in flight when it stops: the expected count is a range).
             sat_delivered = (wait_spans_settled(a.quiet, 60, "the saturation window's spans")
-                             if variant != "disabled" else 0)
+                             if variant not in NO_TELEMETRY else 0)
             res["overload"] = {
                 "delivered_spans": sat_delivered,
                 "completed_requests": {n: res["warmup_requests"][n] + res["sat"][n]["requests"]
@@ -127,7 +127,7 @@ def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates
         # Drain with the app alive (see calibrate_spans: the app's halt(0) cuts the agent's flush short),
         # then stop it (the app's own SDK flushes on SIGTERM) and count again.
         alive_delivered = (wait_spans_settled(a.quiet, 90, "the latency windows' spans (app alive)")
-                           if variant != "disabled" else 0)
+                           if variant not in NO_TELEMETRY else 0)
         if a.jfr:  # the app's SIGTERM hook ends in Runtime.halt(0), so JFR's dump-on-exit never runs
             subprocess.run([str(JAVA_HOME / "bin" / "jcmd"), str(app.pid), "JFR.dump",
                             f"filename={pipeline.logdir / f'{variant}-{tag}.jfr'}"], capture_output=True, timeout=60)
@@ -135,7 +135,7 @@ def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates
         res["exit_code"] = app.stop(grace=20)
         res["stop_s"] = time.monotonic() - t_stop
         delivered = (wait_spans_settled(3, 90, "the app's last spans (flushed at SIGTERM)")
-                     if variant != "disabled" else 0)
+                     if variant not in NO_TELEMETRY else 0)
         res["delivered_before_stop"] = alive_delivered
         xs = xray_stats()
         res["xray_unprocessed_sustained"] = span_rejected(xs)
@@ -154,7 +154,7 @@ def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates
         }
         res["sustained"]["collector_drops"] = drop_counters(res["sustained"]["collector_metrics_delta"])
         # Cumulative over the app's life (warm-up and the rate windows), as exported at shutdown.
-        res["sdk_span_counters"] = sdk_span_counters(f"bench-{variant}-{tag}") if variant != "disabled" else {}
+        res["sdk_span_counters"] = sdk_span_counters(f"bench-{variant}-{tag}") if variant not in NO_TELEMETRY else {}
         return res
     finally:
         app.stop(grace=20)

@@ -27,7 +27,12 @@ public final class Main {
       System.exit(2);
       return;
     }
-    Telemetry telemetry = Telemetry.create(config.telemetry());
+    // -Decsotel.telemetry=none: no SDK at all, the benchmark's zero baseline (bench variant "none"). A system
+    // property, not an environment variable: it is not a setting to ship (OTEL_SDK_DISABLED=true is, and costs the
+    // same per request).
+    Telemetry telemetry = "none".equals(System.getProperty("ecsotel.telemetry"))
+        ? Telemetry.none(config.telemetry())
+        : Telemetry.create(config.telemetry());
     SampleApp app;
     try {
       app = SampleApp.start(config, telemetry);

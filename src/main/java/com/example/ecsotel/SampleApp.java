@@ -61,8 +61,8 @@ public final class SampleApp {
   private static SampleApp start(AppConfig config, Telemetry telemetry, S3Buckets s3) throws IOException {
     Objects.requireNonNull(config, "config");
     OpenTelemetry otel = telemetry.openTelemetry();
-    SampleAppMetrics metrics = SampleAppMetrics.create(otel);
-    OutgoingHttp outgoing = new OutgoingHttp(otel, config.outgoingTimeout());
+    SampleAppMetrics metrics = SampleAppMetrics.create(otel, telemetry.enabled());
+    OutgoingHttp outgoing = new OutgoingHttp(otel, config.outgoingTimeout(), telemetry.enabled());
     Router router = routes(config, otel, s3, outgoing);
     AppServer server =
         AppServer.start(
@@ -71,7 +71,8 @@ public final class SampleApp {
             otel,
             metrics,
             config.maxConcurrentRequests(),
-            config.rejectInvalidTraceHeaders());
+            config.rejectInvalidTraceHeaders(),
+            telemetry.enabled());
     return new SampleApp(config, telemetry, metrics, s3, outgoing, server);
   }
 

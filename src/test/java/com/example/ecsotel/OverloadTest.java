@@ -27,6 +27,8 @@ class OverloadTest {
 
       assertThat(shed.statusCode()).isEqualTo(503);
       assertThat(shed.body()).contains("\"error\":\"overloaded\"");
+      // The point is recorded when the span ends, just after the response is written: wait for it (bounded).
+      TestApp.awaitSpansOrMetrics(() -> !durationPoints(app, 503).isEmpty());
       List<HistogramPointData> shedPoints = durationPoints(app, 503);
       assertThat(shedPoints).hasSize(1);
       assertThat(shedPoints.get(0).getCount()).isEqualTo(1);
@@ -45,6 +47,7 @@ class OverloadTest {
     whileThePermitIsHeld(app -> {
       assertThat(app.get("/no/such/path").statusCode()).isEqualTo(503);
 
+      TestApp.awaitSpansOrMetrics(() -> !durationPoints(app, 503).isEmpty());
       List<HistogramPointData> shedPoints = durationPoints(app, 503);
       assertThat(shedPoints).hasSize(1);
       assertThat(shedPoints.get(0).getAttributes().get(AttributeKey.stringKey("http.route"))).isNull();

@@ -106,6 +106,9 @@ class TracesTest {
     assertThat(server.getAttributes().get(AttributeKey.stringKey("url.path"))).isEqualTo("/orders/42");
     assertThat(server.getAttributes().get(AttributeKey.stringKey("app.order.id"))).isEqualTo("42");
     assertThat(server.getEvents()).extracting(e -> e.getName()).contains("order.served");
+    // Built only for a recording span now (issue 20): a sampled one still carries the event with its attribute.
+    assertThat(server.getEvents()).filteredOn(e -> e.getName().equals("order.served")).singleElement()
+        .satisfies(e -> assertThat(e.getAttributes().get(AttributeKey.longKey("app.order.items"))).isEqualTo(3L));
     for (String child : new String[] {"load-order", "price-order", "charge-payment"}) {
       SpanData span = onlySpan(spans, child);
       assertThat(span.getKind()).isEqualTo(SpanKind.INTERNAL);
@@ -113,6 +116,8 @@ class TracesTest {
       assertThat(span.getTraceId()).isEqualTo(server.getTraceId());
     }
     assertThat(onlySpan(spans, "price-order").getEvents()).extracting(e -> e.getName()).containsExactly("discount.applied");
+    assertThat(onlySpan(spans, "price-order").getEvents().get(0).getAttributes()
+        .get(AttributeKey.longKey("app.discount.percent"))).isEqualTo(10L);
   }
 
   @Test

@@ -24,10 +24,12 @@ public final class AppServer {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final AccessLog accessLog;
 
-  private AppServer(HttpServer server, ExecutorService executor) {
+  private AppServer(HttpServer server, ExecutorService executor, AccessLog accessLog) {
     this.server = server;
     this.executor = executor;
+    this.accessLog = accessLog;
   }
 
   public static AppServer start(
@@ -36,22 +38,25 @@ public final class AppServer {
       OpenTelemetry openTelemetry,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
-      boolean rejectInvalidTraceHeaders)
+      boolean rejectInvalidTraceHeaders,
+      boolean traced)
       throws IOException {
     Objects.requireNonNull(address, "address");
+    HttpServer server = HttpServer.create(address, 0); // first: a taken port starts no access-log thread
+    AccessLog accessLog = AccessLog.toStdout(); // as simplelogger.properties: awslogs ships stdout
     Dispatcher dispatcher =
         new Dispatcher(
             router,
-            HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry")),
+            HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry"), traced),
             metrics,
             maxConcurrentRequests,
-            rejectInvalidTraceHeaders);
-    HttpServer server = HttpServer.create(address, 0);
+            new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders, traced),
+            accessLog);
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     server.createContext("/", dispatcher);
     server.setExecutor(executor);
     server.start();
-    return new AppServer(server, executor);
+    return new AppServer(server, executor, accessLog);
   }
 
   public int port() {
@@ -75,6 +80,7 @@ public final class AppServer {
       executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    accessLog.close(); // the finished requests' lines are written before the SDK's flush and the exit
   }
 
   private static void setIfAbsent(String key, String value) {

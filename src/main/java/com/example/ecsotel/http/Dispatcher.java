@@ -1,10 +1,9 @@
 package com.example.ecsotel.http;
 
 import com.example.ecsotel.telemetry.SampleAppMetrics;
-import com.example.ecsotel.telemetry.XrayIds;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
@@ -30,61 +29,57 @@ final class Dispatcher implements HttpHandler {
   private final Semaphore permits;
   private final TraceHeaderJudge judge;
   private final Shedder shedder;
+  private final AccessLog accessLog;
 
   Dispatcher(
       Router router,
       Instrumenter<ServerRequest, Integer> instrumenter,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
-      boolean rejectInvalidTraceHeaders) {
+      TraceHeaderJudge judge,
+      AccessLog accessLog) {
     this.router = Objects.requireNonNull(router, "router");
     this.spans = new ServerSpans(instrumenter);
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.permits = new Semaphore(maxConcurrentRequests);
-    this.judge = new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders);
+    this.judge = Objects.requireNonNull(judge, "judge");
     this.shedder = new Shedder(judge, spans);
+    this.accessLog = Objects.requireNonNull(accessLog, "accessLog");
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      Router.Match match = match(exchange);
+      // One pass over the request: its line and headers are read, checked and kept here, then only looked up.
+      RequestHead head = RequestHead.read(exchange);
+      Router.Match match = router.match(head.method(), head.rawPath() == null ? "/" : head.rawPath());
       if (isHealthProbe(match)) {
         // Never shed: a 503 health probe under load makes ECS (or the ALB) replace a task that is merely busy.
-        dispatch(exchange, match);
+        dispatch(head, match);
         return;
       }
       if (!permits.tryAcquire()) {
-        shedder.shed(exchange, match);
+        shedder.shed(head, match);
         return;
       }
       try {
-        dispatch(exchange, match);
+        dispatch(head, match);
       } finally {
         permits.release();
       }
     }
   }
 
-  private Router.Match match(HttpExchange exchange) {
-    String path = exchange.getRequestURI().getRawPath();
-    return router.match(exchange.getRequestMethod(), path == null ? "/" : path);
-  }
-
   private static boolean isHealthProbe(Router.Match match) {
     return match.found() && !match.route().traced();
   }
 
-  private void dispatch(HttpExchange exchange, Router.Match match) throws IOException {
+  private void dispatch(RequestHead head, Router.Match match) throws IOException {
     long startNanos = System.nanoTime();
-    String method = exchange.getRequestMethod();
-    String path = exchange.getRequestURI().getRawPath();
-    ApiException rejected = null;
-    try {
-      RequestValidator.checkRequest(exchange.getRequestURI(), exchange.getRequestHeaders());
-    } catch (ApiException e) {
-      rejected = e;
-    }
+    HttpExchange exchange = head.exchange();
+    String method = head.method();
+    String path = head.rawPath();
+    ApiException rejected = head.problem();
     if (rejected == null && isHealthProbe(match)) {
       // Health probes: no span, no metrics, no log line.
       Response response;
@@ -98,13 +93,13 @@ final class Dispatcher implements HttpHandler {
     }
     // A malformed trace header never fails the request by default (W3C: ignore it); only its own format is
     // ignored. REJECT_INVALID_TRACE_HEADERS=true answers 400 instead.
-    TraceHeaders traceHeaders = judge.judge(exchange, match.template(), false);
+    TraceHeaders traceHeaders = judge.judge(head, match.template(), false);
     if (rejected == null && judge.rejectsInvalid() && !traceHeaders.invalid().isEmpty()) {
       rejected = RequestValidator.traceHeaderError(traceHeaders.invalid().get(0));
     }
     // A request answered with an error before routing continues no trace: a new root span.
     ServerRequest request =
-        new ServerRequest(exchange, match.template(), rejected != null ? TraceHeaders.ALL_HIDDEN : traceHeaders);
+        new ServerRequest(head, match.template(), rejected != null ? TraceHeaders.ALL_HIDDEN : traceHeaders);
     Context started = spans.start(request);
     Context context = started != null ? started : Context.root();
     Response response;
@@ -118,7 +113,7 @@ final class Dispatcher implements HttpHandler {
       logger.error("unhandled error in {} {}", method, match.template(), e);
       response = Response.error(500, "internal_error", "internal error", Map.of());
     }
-    SpanContext spanContext = ServerSpans.withTraceId(response, context);
+    String xrayTraceId = ServerSpans.withTraceId(response, context);
     long bytes = 0;
     try {
       bytes = write(exchange, response);
@@ -129,15 +124,8 @@ final class Dispatcher implements HttpHandler {
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);
-      logger.info(
-          "{} {} route={} status={} duration_ms={} bytes={} AWS-XRAY-TRACE-ID: {}",
-          method,
-          truncate(path),
-          api,
-          response.status(),
-          Math.round(millis),
-          bytes,
-          spanContext.isValid() ? XrayIds.logId(spanContext) : "-");
+      accessLog.log(method, truncate(path), api, response.status(), Math.round(millis), bytes,
+          xrayTraceId, xrayTraceId == null ? null : Span.fromContext(context).getSpanContext().getSpanId());
     }
   }
 

@@ -21,20 +21,27 @@ final class HttpTelemetry {
 
   private HttpTelemetry() {}
 
-  static Instrumenter<ServerRequest, Integer> server(OpenTelemetry openTelemetry) {
+  /**
+   * {@code enabled=false} (OTEL_SDK_DISABLED=true): a disabled Instrumenter answers shouldStart with false
+   * before anything else (instrumentation-api 2.31.1), so no attributes are extracted, no span is started and
+   * no metric is recorded; on the no-op API an enabled one would still do the first and the bookkeeping.
+   */
+  static Instrumenter<ServerRequest, Integer> server(OpenTelemetry openTelemetry, boolean enabled) {
     ServerAttributesGetter getter = ServerAttributesGetter.INSTANCE;
     return Instrumenter.<ServerRequest, Integer>builder(
             openTelemetry, INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(getter))
+        .setEnabled(enabled)
         .setSpanStatusExtractor(HttpSpanStatusExtractor.create(getter))
         .addAttributesExtractor(HttpServerAttributesExtractor.create(getter))
         .addOperationMetrics(HttpServerMetrics.get())
         .buildServerInstrumenter(getter);
   }
 
-  static Instrumenter<ClientRequest, HttpResponse<?>> client(OpenTelemetry openTelemetry) {
+  static Instrumenter<ClientRequest, HttpResponse<?>> client(OpenTelemetry openTelemetry, boolean enabled) {
     ClientAttributesGetter getter = ClientAttributesGetter.INSTANCE;
     return Instrumenter.<ClientRequest, HttpResponse<?>>builder(
             openTelemetry, INSTRUMENTATION_NAME, HttpSpanNameExtractor.create(getter))
+        .setEnabled(enabled)
         .setSpanStatusExtractor(HttpSpanStatusExtractor.create(getter))
         .addAttributesExtractor(HttpClientAttributesExtractor.create(getter))
         .addOperationMetrics(HttpClientMetrics.get())

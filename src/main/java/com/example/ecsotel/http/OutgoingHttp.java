@@ -23,8 +23,13 @@ public final class OutgoingHttp implements AutoCloseable {
   private final Duration timeout;
 
   public OutgoingHttp(OpenTelemetry openTelemetry, Duration timeout) {
+    this(openTelemetry, timeout, true);
+  }
+
+  /** {@code traced=false}: OTEL_SDK_DISABLED=true, no CLIENT span, no attributes, no metrics, no headers. */
+  public OutgoingHttp(OpenTelemetry openTelemetry, Duration timeout, boolean traced) {
     this.timeout = Objects.requireNonNull(timeout, "timeout");
-    this.instrumenter = HttpTelemetry.client(Objects.requireNonNull(openTelemetry, "openTelemetry"));
+    this.instrumenter = HttpTelemetry.client(Objects.requireNonNull(openTelemetry, "openTelemetry"), traced);
     this.client =
         HttpClient.newBuilder()
             .connectTimeout(timeout)

@@ -10,10 +10,15 @@ import java.util.TreeSet;
 
 /**
  * Matches a path against route templates such as {@code /orders/{id}}. The template, not the path,
- * names spans and labels metrics, which keeps their cardinality bounded.
+ * names spans and labels metrics, which keeps their cardinality bounded. Templates are split once, when
+ * added; a path is compared in place, so a matched route without parameters allocates nothing per request
+ * (its {@link Match} is built once) and one with parameters only their values.
  */
 public final class Router {
-  private final List<Route> routes = new ArrayList<>();
+  private static final Match NO_MATCH = new Match(null, null, Map.of(), Set.of());
+  private static final String[] NO_VALUES = {};
+
+  private final List<Compiled> routes = new ArrayList<>();
 
   /** A registered route; {@code traced=false} skips spans and request metrics (health probes). */
   public record Route(String method, String template, Handler handler, boolean traced) {
@@ -32,6 +37,70 @@ public final class Router {
     }
   }
 
+  /** A route with its template's segments; {@code names[i]} is the parameter name, or null for a literal. */
+  private record Compiled(Route route, String[] segments, String[] names, Match exact) {
+    static Compiled of(Route route) {
+      String[] segments = split(route.template());
+      String[] names = new String[segments.length];
+      for (int i = 0; i < segments.length; i++) {
+        String s = segments[i];
+        names[i] = s.startsWith("{") && s.endsWith("}") ? s.substring(1, s.length() - 1) : null;
+      }
+      return new Compiled(route, segments, names, new Match(route, route.template(), Map.of(), Set.of(route.method())));
+    }
+
+    /** The parameter values of {@code path} (trimmed to {@code end}), {@link #NO_VALUES} if none, null if no match. */
+    String[] bind(String path, int end) {
+      if (end == 1 && path.charAt(0) == '/') {
+        return segments.length == 0 ? NO_VALUES : null;
+      }
+      if (segments.length == 0 || end == 0) {
+        return null;
+      }
+      String[] values = null;
+      int found = 0;
+      int pos = 1; // segments start after the first character, as "/a/b".substring(1).split("/") does
+      for (int i = 0; i < segments.length; i++) {
+        if (pos > end) {
+          return null; // the path has fewer segments
+        }
+        int slash = path.indexOf('/', pos);
+        int segmentEnd = slash < 0 || slash > end ? end : slash;
+        if (names[i] != null) {
+          if (segmentEnd == pos) {
+            return null; // an empty parameter never matches
+          }
+          values = values == null ? new String[names.length] : values;
+          values[found++] = path.substring(pos, segmentEnd);
+        } else if (segmentEnd - pos != segments[i].length() || !path.startsWith(segments[i], pos)) {
+          return null;
+        }
+        pos = segmentEnd + 1;
+      }
+      return pos != end + 1 ? null : values == null ? NO_VALUES : values; // more segments: no match
+    }
+
+    Match matched(String[] values) {
+      if (values.length == 0) {
+        return exact;
+      }
+      if (values.length == 1) {
+        for (String name : names) {
+          if (name != null) {
+            return new Match(route, route.template(), Map.of(name, values[0]), exact.allowedMethods());
+          }
+        }
+      }
+      Map<String, String> params = new LinkedHashMap<>();
+      for (int i = 0, v = 0; i < names.length; i++) {
+        if (names[i] != null) {
+          params.put(names[i], values[v++]);
+        }
+      }
+      return new Match(route, route.template(), params, exact.allowedMethods());
+    }
+  }
+
   public Router get(String template, Handler handler) {
     return add(new Route("GET", template, handler, true));
   }
@@ -40,53 +109,37 @@ public final class Router {
     if (!route.template().startsWith("/")) {
       throw new IllegalArgumentException("template must start with /: " + route.template());
     }
-    routes.add(route);
+    routes.add(Compiled.of(route));
     return this;
   }
 
   public Match match(String method, String path) {
-    String[] segments = split(path);
-    Set<String> allowed = new TreeSet<>();
+    // One trailing slash is ignored: /orders/42/ is /orders/42.
+    int end = path.length() > 1 && path.endsWith("/") ? path.length() - 1 : path.length();
+    Set<String> allowed = null;
     Route pathOnly = null;
-    for (Route route : routes) {
-      Map<String, String> params = bind(split(route.template()), segments);
-      if (params == null) {
+    for (Compiled compiled : routes) {
+      String[] values = compiled.bind(path, end);
+      if (values == null) {
         continue;
       }
-      if (route.method().equals(method)) {
-        return new Match(route, route.template(), params, Set.of(route.method()));
+      if (compiled.route().method().equals(method)) {
+        return compiled.matched(values);
       }
-      allowed.add(route.method());
-      pathOnly = pathOnly == null ? route : pathOnly;
+      allowed = allowed == null ? new TreeSet<>() : allowed;
+      allowed.add(compiled.route().method());
+      pathOnly = pathOnly == null ? compiled.route() : pathOnly;
     }
     if (pathOnly != null) {
       // Known path, wrong method: keep the template so the 405 span and metrics are still bounded.
       return new Match(null, pathOnly.template(), Map.of(), allowed);
     }
-    return new Match(null, null, Map.of(), Set.of());
+    return NO_MATCH;
   }
 
-  private static Map<String, String> bind(String[] template, String[] path) {
-    if (template.length != path.length) {
-      return null;
-    }
-    Map<String, String> params = new LinkedHashMap<>();
-    for (int i = 0; i < template.length; i++) {
-      String t = template[i];
-      if (t.startsWith("{") && t.endsWith("}")) {
-        if (path[i].isEmpty()) {
-          return null;
-        }
-        params.put(t.substring(1, t.length() - 1), path[i]);
-      } else if (!t.equals(path[i])) {
-        return null;
-      }
-    }
-    return params;
-  }
-
-  private static String[] split(String path) {
-    String trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  private static String[] split(String template) {
+    String trimmed = template.length() > 1 && template.endsWith("/")
+        ? template.substring(0, template.length() - 1) : template;
     return trimmed.equals("/") ? new String[0] : trimmed.substring(1).split("/", -1);
   }
 }

@@ -5,7 +5,6 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesGetter;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Maps {@code com.sun.net.httpserver} onto the HTTP semantic-convention getters of the maintained
@@ -18,12 +17,12 @@ enum ServerAttributesGetter
 
   @Override
   public String getHttpRequestMethod(ServerRequest request) {
-    return request.exchange().getRequestMethod();
+    return request.head().method();
   }
 
   @Override
   public List<String> getHttpRequestHeader(ServerRequest request, String name) {
-    List<String> values = request.exchange().getRequestHeaders().get(name);
+    List<String> values = request.head().header(name); // read once, in RequestHead's pass
     return values == null ? List.of() : values;
   }
 
@@ -45,7 +44,7 @@ enum ServerAttributesGetter
 
   @Override
   public String getUrlPath(ServerRequest request) {
-    return request.exchange().getRequestURI().getRawPath();
+    return request.head().rawPath();
   }
 
   @Override
@@ -66,6 +65,9 @@ enum ServerAttributesGetter
   @Override
   public String getNetworkProtocolVersion(ServerRequest request, Integer status) {
     String protocol = request.exchange().getProtocol(); // "HTTP/1.1"
+    if ("HTTP/1.1".equals(protocol)) {
+      return "1.1"; // nearly every request: no substring
+    }
     int slash = protocol == null ? -1 : protocol.indexOf('/');
     return slash < 0 ? null : protocol.substring(slash + 1);
   }
@@ -89,11 +91,10 @@ enum ServerAttributesGetter
 
   @Override
   public String get(ServerRequest request, String key) {
-    if (request == null
-        || request.traceHeaders().hides(key.toLowerCase(Locale.ROOT))) {
+    if (request == null || request.traceHeaders().hides(key)) {
       return null;
     }
-    List<String> values = request.exchange().getRequestHeaders().get(key);
+    List<String> values = request.head().header(key);
     if (values == null || values.isEmpty()) {
       return null;
     }

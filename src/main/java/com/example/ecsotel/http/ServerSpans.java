@@ -25,7 +25,7 @@ final class ServerSpans {
     }
     // An ALB's Root without Parent: the server span keeps that trace id (AwsTraceHeader).
     Context start = request.traceHeaders().hides(TraceHeaders.XRAY) ? parent
-        : AwsTraceHeader.continueRoot(parent, request.exchange().getRequestHeaders().getFirst(AwsTraceHeader.NAME));
+        : AwsTraceHeader.continueRootOf(parent, request.traceHeaders().xray()); // parsed once, when judged
     try (Scope ignored = start.makeCurrent()) {
       return instrumenter.start(start, request);
     }
@@ -38,12 +38,17 @@ final class ServerSpans {
     }
   }
 
-  /** Every traced response, errors included, names its trace in X-Ray form; returns the span context. */
-  static SpanContext withTraceId(Response response, Context context) {
+  /**
+   * Every traced response, errors included, names its trace in X-Ray form; returns that id (rendered once: the
+   * access log reuses it), or null when there is no span.
+   */
+  static String withTraceId(Response response, Context context) {
     SpanContext spanContext = Span.fromContext(context).getSpanContext();
-    if (spanContext.isValid()) {
-      response.body().put("traceId", XrayIds.traceId(spanContext));
+    if (!spanContext.isValid()) {
+      return null;
     }
-    return spanContext;
+    String xrayTraceId = XrayIds.traceId(spanContext);
+    response.body().put("traceId", xrayTraceId);
+    return xrayTraceId;
   }
 }

@@ -20,17 +20,14 @@ final class Shedder {
     this.spans = Objects.requireNonNull(spans, "spans");
   }
 
-  void shed(HttpExchange exchange, Router.Match match) throws IOException {
+  void shed(RequestHead head, Router.Match match) throws IOException {
+    HttpExchange exchange = head.exchange();
     Response response = Response.error(503, "overloaded", "too many concurrent requests", Map.of());
-    TraceHeaders traceHeaders = TraceHeaders.ALL_HIDDEN;
-    try {
-      // As for a 400 in Dispatcher: a request that fails validation has its trace headers read by no one.
-      RequestValidator.checkRequest(exchange.getRequestURI(), exchange.getRequestHeaders());
-      traceHeaders = judge.judge(exchange, match.template(), true);
-    } catch (ApiException e) {
-      // still shed: 503, not the 4xx, and no header read
-    }
-    ServerRequest request = new ServerRequest(exchange, match.template(), traceHeaders);
+    // As for a 400 in Dispatcher: a request that fails validation has its trace headers read by no one (and is
+    // still shed: 503, not the 4xx).
+    TraceHeaders traceHeaders =
+        head.problem() != null ? TraceHeaders.ALL_HIDDEN : judge.judge(head, match.template(), true);
+    ServerRequest request = new ServerRequest(head, match.template(), traceHeaders);
     Context context = spans.start(request);
     if (context != null) {
       ServerSpans.withTraceId(response, context);

@@ -1,7 +1,6 @@
 package com.example.ecsotel.http;
 
 import com.example.ecsotel.telemetry.SampleAppMetrics;
-import com.sun.net.httpserver.HttpExchange;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,10 +15,16 @@ final class TraceHeaderJudge {
 
   private final SampleAppMetrics metrics;
   private final boolean rejectInvalid;
+  private final boolean traced;
 
-  TraceHeaderJudge(SampleAppMetrics metrics, boolean rejectInvalid) {
+  /**
+   * {@code traced=false} (OTEL_SDK_DISABLED=true): no propagator reads the headers and the counter is a no-op,
+   * so they are judged only when a malformed one answers 400 (REJECT_INVALID_TRACE_HEADERS).
+   */
+  TraceHeaderJudge(SampleAppMetrics metrics, boolean rejectInvalid, boolean traced) {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.rejectInvalid = rejectInvalid;
+    this.traced = traced;
   }
 
   /** Whether a malformed trace header answers 400 (REJECT_INVALID_TRACE_HEADERS). */
@@ -31,11 +36,14 @@ final class TraceHeaderJudge {
    * Judges and reports; {@code shed} says the request is answered 503 anyway (so nothing is "rejected" for
    * its headers).
    */
-  TraceHeaders judge(HttpExchange exchange, String template, boolean shed) {
-    TraceHeaders traceHeaders = TraceHeaders.judge(exchange.getRequestHeaders());
+  TraceHeaders judge(RequestHead head, String template, boolean shed) {
+    if (!traced && (shed || !rejectInvalid)) {
+      return TraceHeaders.NONE_HIDDEN;
+    }
+    TraceHeaders traceHeaders = TraceHeaders.judge(head);
     for (String bad : traceHeaders.invalid()) {
       metrics.recordInvalidTraceHeader(bad);
-      logger.debug("malformed {} header on {} {} ({})", bad, exchange.getRequestMethod(), template,
+      logger.debug("malformed {} header on {} {} ({})", bad, head.method(), template,
           shed ? "shed" : rejectInvalid ? "rejected" : "ignored");
     }
     return traceHeaders;

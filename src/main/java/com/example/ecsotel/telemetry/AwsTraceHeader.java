@@ -40,12 +40,14 @@ public final class AwsTraceHeader {
   private final String traceId;
   private final String parentId;
   private final boolean deferred;
+  private final boolean lineage;
 
-  private AwsTraceHeader(String extractable, String traceId, String parentId, boolean deferred) {
+  private AwsTraceHeader(String extractable, String traceId, String parentId, boolean deferred, boolean lineage) {
     this.extractable = extractable;
     this.traceId = traceId;
     this.parentId = parentId;
     this.deferred = deferred;
+    this.lineage = lineage;
   }
 
   /** The header's Root, Parent and decision; null when the contrib propagator (with our two forms) drops it. */
@@ -55,6 +57,7 @@ public final class AwsTraceHeader {
     }
     StringBuilder extractable = new StringBuilder(value.length() + 24);
     boolean hasParent = false;
+    boolean hasLineage = false;
     String sampled = null;
     // Split, trimmed and keyed exactly as AwsXrayPropagator (1.60.0-alpha) does: ';', no empty part.
     int pos = 0;
@@ -74,6 +77,8 @@ public final class AwsTraceHeader {
       } else if (trimmed.startsWith("Sampled")) {
         sampled = trimmed.substring(eq + 1);
         part = "?".equals(sampled) ? "Sampled=0" : part;
+      } else if (trimmed.startsWith("Lineage")) {
+        hasLineage = true; // the contrib puts a valid one into baggage
       }
       extractable.append(extractable.isEmpty() ? "" : ";").append(part);
     }
@@ -86,7 +91,7 @@ public final class AwsTraceHeader {
     // A Parent without a decision is deferred as '?' is (aws-xray-sdk-java's AWSXRayServletFilter asks its
     // sampler for REQUESTED and UNKNOWN alike); the propagator alone would read it as "not sampled".
     boolean deferred = hasParent && (sampled == null || "?".equals(sampled));
-    return new AwsTraceHeader(header, span.getTraceId(), hasParent ? span.getSpanId() : null, deferred);
+    return new AwsTraceHeader(header, span.getTraceId(), hasParent ? span.getSpanId() : null, deferred, hasLineage);
   }
 
   /**
@@ -94,7 +99,11 @@ public final class AwsTraceHeader {
    * RootTraceIdGenerator} to use as the new root span's trace id; otherwise {@code context} itself.
    */
   public static Context continueRoot(Context context, String headerValue) {
-    AwsTraceHeader header = parse(headerValue);
+    return continueRootOf(context, parse(headerValue));
+  }
+
+  /** {@link #continueRoot(Context, String)} for a header already parsed (null: absent or invalid). */
+  public static Context continueRootOf(Context context, AwsTraceHeader header) {
     if (header == null || header.parentId != null) {
       return context;
     }
@@ -116,6 +125,14 @@ public final class AwsTraceHeader {
     return deferred;
   }
 
+  /**
+   * True when the contrib propagator's extraction of this header changes no context: no Parent (its span context
+   * is then invalid, so not set) and no Lineage (nothing for baggage), as an ALB's {@code Self=…;Root=…}.
+   */
+  boolean extractsNothing() {
+    return parentId == null && !lineage;
+  }
+
   /** The header as the contrib propagator can extract it ({@code Sampled=?} read as {@code Sampled=0}). */
   String extractable() {
     return extractable;
@@ -125,6 +142,18 @@ public final class AwsTraceHeader {
   static boolean deferred(Context context) {
     return Boolean.TRUE.equals(context.get(SAMPLING_DEFERRED))
         && Span.fromContext(context).getSpanContext().isRemote();
+  }
+
+  /**
+   * A carrier whose X-Amzn-Trace-Id was parsed already, once per request: {@link AwsTraceHeaderPropagator}
+   * reuses that parse instead of parsing the header again.
+   */
+  public interface Parsed {
+    /** Whether {@link #awsTraceHeader()} holds the parse; false: the propagator parses the header itself. */
+    boolean awsTraceHeaderParsed();
+
+    /** The parsed header; null when it is absent, malformed or hidden from the propagators. */
+    AwsTraceHeader awsTraceHeader();
   }
 
   /** A carrier that is just the X-Amzn-Trace-Id value. */

@@ -33,7 +33,15 @@ final class AwsTraceHeaderPropagator implements TextMapPropagator {
 
   @Override
   public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-    AwsTraceHeader header = AwsTraceHeader.parse(getter.get(carrier, AwsTraceHeader.NAME));
+    boolean parsedOnce = carrier instanceof AwsTraceHeader.Parsed parsed && parsed.awsTraceHeaderParsed();
+    AwsTraceHeader header = parsedOnce
+        ? ((AwsTraceHeader.Parsed) carrier).awsTraceHeader()
+        : AwsTraceHeader.parse(getter.get(carrier, AwsTraceHeader.NAME));
+    if (parsedOnce && (header == null || header.extractsNothing())) {
+      // Absent, malformed or hidden, or an ALB's Parent-less header: the contrib would return the context as it
+      // is (1.60.0-alpha: an invalid span context is not set, an unchanged baggage only re-wrapped), so skip it.
+      return context;
+    }
     if (header == null || header.parentId() == null || !header.samplingDeferred()) {
       return xray.extract(context, carrier, getter);
     }

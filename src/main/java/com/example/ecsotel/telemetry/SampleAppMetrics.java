@@ -42,8 +42,17 @@ public final class SampleAppMetrics implements AutoCloseable {
   private final LongCounter invalidTraceHeaders;
   private final DoubleHistogram latency;
   private final List<AutoCloseable> callbacks;
+  private final boolean enabled;
 
   private SampleAppMetrics(Meter meter) {
+    enabled = meter != null;
+    if (meter == null) {
+      bytesSent = null;
+      invalidTraceHeaders = null;
+      latency = null;
+      callbacks = List.of();
+      return;
+    }
     invalidTraceHeaders =
         meter
             .counterBuilder("sample_app.trace_header.invalid")
@@ -103,13 +112,21 @@ public final class SampleAppMetrics implements AutoCloseable {
   }
 
   public static SampleAppMetrics create(OpenTelemetry openTelemetry) {
+    return create(openTelemetry, true);
+  }
+
+  /** {@code enabled=false} (OTEL_SDK_DISABLED=true): nothing registered, nothing counted per request. */
+  public static SampleAppMetrics create(OpenTelemetry openTelemetry, boolean enabled) {
     Objects.requireNonNull(openTelemetry, "openTelemetry");
     return new SampleAppMetrics(
-        openTelemetry.getMeter("com.example.ecsotel.sample-app"));
+        enabled ? openTelemetry.getMeter("com.example.ecsotel.sample-app") : null);
   }
 
   /** Records one finished request; {@code apiName} must be a route template, never a raw path. */
   public void recordRequest(String apiName, long bytes, double latencyMillis) {
+    if (!enabled) {
+      return;
+    }
     Attributes attributes = attributesFor(apiName);
     requestsByApi.computeIfAbsent(apiName, unused -> new LongAdder()).increment();
     bytesSent.add(bytes, attributes);
@@ -118,6 +135,9 @@ public final class SampleAppMetrics implements AutoCloseable {
 
   /** Counts a malformed trace header that was ignored; {@code header} is its lower-case name. */
   public void recordInvalidTraceHeader(String header) {
+    if (!enabled) {
+      return;
+    }
     invalidTraceHeaders.add(1, INVALID_HEADER_ATTRIBUTES.getOrDefault(header, INVALID_HEADER_OTHER));
   }
 

@@ -35,7 +35,7 @@ public final class Telemetry implements AutoCloseable {
   /** Defaults that differ from the SDK's own ({@link SdkDefaults}); any OTEL_* variable overrides them. */
   static final Map<String, String> DEFAULTS = SdkDefaults.PROPERTIES;
 
-  private final OpenTelemetrySdk sdk;
+  private final OpenTelemetrySdk sdk; // null: no SDK at all (none())
   private final OpenTelemetry api;
   private final Resource resource;
   private final List<AutoCloseable> closeables;
@@ -57,9 +57,27 @@ public final class Telemetry implements AutoCloseable {
     return new Builder(Objects.requireNonNull(config, "config"));
   }
 
+  /**
+   * No SDK at all: the no-op API, nothing built, nothing to flush. The benchmark's zero baseline (variant
+   * {@code none}) that OTEL_SDK_DISABLED=true is measured against: a disabled autoconfigured SDK still reads its
+   * configuration and builds the resource at start; per request both must cost the same, i.e. nothing.
+   */
+  public static Telemetry none(TelemetryConfig config) {
+    Objects.requireNonNull(config, "config");
+    return new Telemetry(null, OpenTelemetry.noop(), Resource.getDefault(), List.of());
+  }
+
   /** What handlers use: the SDK, or the no-op API when OTEL_SDK_DISABLED=true. */
   public OpenTelemetry openTelemetry() {
     return api;
+  }
+
+  /**
+   * False when OTEL_SDK_DISABLED=true (or {@link #none}): the app then skips its telemetry work per request
+   * (instrumenters disabled, no attribute extraction, no metric recording), not just its export.
+   */
+  public boolean enabled() {
+    return sdk != null && api == sdk;
   }
 
   /** The resource the SDK was built with (service.name, ECS attributes, log groups). */
@@ -69,19 +87,17 @@ public final class Telemetry implements AutoCloseable {
 
   /** Flushes every finished span and the last metric collection, then stops the SDK. */
   public boolean shutdown(Duration timeout) {
+    if (sdk == null) {
+      return true;
+    }
     // SDK first: its final metric collection still needs the observable callbacks registered.
     // OpenTelemetrySdk.shutdown() itself can block (the metric reader joins its final export, and
     // exporters retry with backoff when the collector is gone), so bound it from another thread.
     AtomicBoolean success = new AtomicBoolean();
-    Thread flusher =
-        Thread.ofPlatform()
-            .daemon()
-            .name("otel-shutdown")
-            .start(
-                () -> {
-                  CompletableResultCode result = sdk.shutdown();
-                  success.set(result.join(timeout.toMillis(), TimeUnit.MILLISECONDS).isSuccess());
-                });
+    Thread flusher = Thread.ofPlatform().daemon().name("otel-shutdown").start(() -> {
+      CompletableResultCode result = sdk.shutdown();
+      success.set(result.join(timeout.toMillis(), TimeUnit.MILLISECONDS).isSuccess());
+    });
     try {
       if (!flusher.join(timeout)) {
         logger.warn("OpenTelemetry SDK shutdown did not complete within {}", timeout);

@@ -9,7 +9,7 @@ public final class XrayIds {
   /** {@code 1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx}: epoch seconds, then 96 bits of randomness. */
   public static String traceId(SpanContext context) {
     String id = context.getTraceId();
-    return "1-" + id.substring(0, 8) + "-" + id.substring(8);
+    return new StringBuilder(35).append("1-").append(id, 0, 8).append('-').append(id, 8, id.length()).toString();
   }
 
   /** {@code 1-…@spanId}, the form the X-Ray SDKs put in log lines for trace-to-logs links. */
