@@ -78,7 +78,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--cpus", choices=("pinned", "shared"), default=os.environ.get("BENCH_CPUS", "pinned"),
                     help="pinned (default): the app JVM alone on one CPU, everything else on the others, plus an "
                          "unpinned whole-task pass per round; shared: nothing pinned (BENCH_CPUS)")
-    ap.add_argument("--app-cpu", type=int, help="the app's CPU when pinned (default: the first usable one)")
+    ap.add_argument("--app-cpu", type=int, help="the app's CPU when pinned (default: the last usable one)")
     ap.add_argument("--warmup-max", type=float, help="override: the most seconds a warm-up may take")
     args = ap.parse_args()
     if not args.readme:

@@ -67,7 +67,9 @@ def choose(requested: str, app_cpu: int | None = None) -> Layout:
     if why:
         say(f"CPU layout: pinned mode requested, but {why}")
         return Layout("shared", cpus, cpus, note=why, all=cpus)
-    app = app_cpu if app_cpu is not None else cpus[0]
+    # The last CPU by default: CPU 0 takes most device interrupts on many VMs, and this repository's other
+    # one-CPU tools (bench/aot_startup.py) pin to CPU 0.
+    app = app_cpu if app_cpu is not None else cpus[-1]
     if app not in cpus:
         raise SystemExit(f"--app-cpu {app} is not one of this process's CPUs {cpus}")
     return Layout("pinned", [app], [c for c in cpus if c != app], all=cpus)

@@ -137,7 +137,7 @@ def markdown(h: dict, meta: dict) -> list[str]:
             ("warm-ups that reached quiet", None, None),
             ("warm-up length, s (to the end of the quiet cycles or the cap)", "warmup_total_s", "{:.1f}"),
             ("JIT compiler threads' CPU-s, JVM start to end of warm-up", "jit_cpu_s", "{:.2f}"),
-            ("JIT compilation time, s (CompilationMXBean, elapsed)", "compile_s", "{:.2f}"),
+            ("JIT compilation time, s (CompilationMXBean, elapsed; JVM start to end of warm-up)", "compile_s", "{:.2f}"),
             ("app CPU-s during warm-up", "warmup_app_cpu_s", "{:.1f}")]
     for label, key, spec in rows:
         if key is None:
