@@ -1,5 +1,6 @@
 """The report: the per-variant summary and the per-round ratios derived from the raw runs, the goals of issue 13,
 the markdown table (results/latest.md, and the result block of docs/benchmark.md) and the plot (latest.png).
+Issue 20's warm-up, CPU-check and whole-task figures come from report_warmup_cpu.py.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import statistics
 from pathlib import Path
 
 from settings import ENDPOINTS, FIXED_RPS, NO_TELEMETRY, VARIANTS
+import report_warmup_cpu
 
 
 def med(xs):
@@ -147,7 +149,8 @@ def summarize(runs: list[dict], spans_per_req: dict, limits: dict) -> dict:
     ratios["app_cpu_us_per_span_on_by_role"] = {k: med(v) for k, v in sorted(role_span.items())}
     low = {ep: med([r["rates"]["low"][ep] for r in runs]) for ep in ENDPOINTS}
     return {"variants": per, "ratios": ratios, "fixed_rate": low, "rate_1k": FIXED_RPS,
-            "spans_per_request": spans_per_req, "limits_bytes": limits}
+            "spans_per_request": spans_per_req, "limits_bytes": limits,
+            "warmup_cpu": report_warmup_cpu.summarize(runs)}
 
 
 # Issue 13's collector goal per traces path (otel-collector-config.yaml's TRACES_EXPORTER).
@@ -197,6 +200,7 @@ def goals(summary: dict, traces_exporter: str = "awsxray") -> list[dict]:
     add("delivery = 1.000 at the sustainable rate (on, worst round)", on.get("sustainable_delivery_min"),
         lambda v: v >= 0.9995, "{:.4f}")
     add("first 200 on ÷ disabled <= 1.3", R("first_200_on/disabled"), lambda v: v <= 1.3)
+    g += report_warmup_cpu.goals(summary.get("warmup_cpu") or {})
     return g
 
 
@@ -287,7 +291,8 @@ def markdown(result: dict) -> str:
         lines.append("| … of which, by app thread (µs per span): " + ", ".join(
             f"{k} {v:.2f}" for k, v in by_role.items() if k != "steady" and v is not None) + " | | |")
     lines.append(f"| first 200 on ÷ disabled | {fmt(R.get('first_200_on/disabled', {}).get('median'), '{:.3f}')} | |")
-    lines += ["", "Goals (issue 13):", "", "| goal | value | |", "|---|---:|---|"]
+    lines += report_warmup_cpu.markdown(s.get("warmup_cpu") or {}, m)
+    lines += ["", "Goals (issues 13 and 20):", "", "| goal | value | |", "|---|---:|---|"]
     for g in result["goals"]:
         mark = "n/a" if g["met"] is None else ("met" if g["met"] else "**missed**")
         lines.append(f"| {g['goal']} | {g['value'] or 'n/a'} | {mark} |")

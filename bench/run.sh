@@ -3,7 +3,9 @@
 # rules), with OTEL_SDK_DISABLED=true and under the OpenTelemetry Java agent, interleaved rounds on loopback,
 # through the real collector (shipped config) to the X-Ray/AMP stand-ins. Writes bench/results/latest.{md,json,png} (--smoke: smoke.{md,json,png}; git-ignored).
 #
-#   bench/run.sh            full run: 5 interleaved rounds, 4 variants (~75 min on 2 cores; --rounds 3: ~45 min)
+#   bench/run.sh            full run: 5 interleaved rounds, the app JVM pinned to a CPU of its own, every JVM warmed
+#                           until its JIT is quiet, plus an unpinned whole-task pass per round
+#   bench/run.sh --cpus shared   nothing pinned (BENCH_CPUS=shared); --warmup-max S caps each warm-up
 #   bench/run.sh --smoke    a few seconds of load per variant, 1 round (CI: checks the pipeline runs)
 #   bench/run.sh --rounds 7 more rounds
 #   bench/run.sh --profile [--variants on,disabled]   per-thread CPU of warm app JVMs instead (profile.py)

@@ -1,6 +1,11 @@
 """One variant in a fresh app JVM, as the rounds loop runs it: the saturation pass (wrk, then the overload
 drain) or the latency pass (the sustainable window, then the latency rates), with the health check's RSS; and
 the span calibration (how many spans one request of each endpoint makes) that delivery is measured against.
+Every JVM is first warmed until its JIT is quiet (warmup.py); the app runs on its own CPU when the run's CPU
+layout pins it (cpus.py), and each saturation window records how busy every CPU was. The saturation pass also
+yields the whole-task figure: requests per CPU-second of the app and the collector together (the collector's
+CPU from the window's start until its spans have arrived); the rounds loop runs one unpinned saturation pass
+per variant for it (`whole_task=True`: no health check).
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from pathlib import Path
 
 # settings first: it puts e2e/ (harness.py, stack.py) on sys.path.
 from settings import APP, ENDPOINTS, JAVA, JAVA_HOME, NO_TELEMETRY, SHIPPED
+import cpus
 import harness
 import shipped
 from harness import say
+from warmup import warm_until_quiet
 from load import run_rate, run_wrk
 from pipeline import BenchProc, Pipeline, first_200, trim_log
 from probes import (RssSampler, collector_metrics, drop_counters, jvm_probe, metrics_delta, proc_stat, role_cpu,
@@ -24,6 +31,9 @@ from stack import xray_documents, xray_stats
 
 
 HEALTHCHECK_RUNS = 5
+# The longest wait for an app's first 200 (a bound, not a timing figure). Pinned to one CPU that other work on a
+# shared machine also uses, the agent variant took 56-58 s in a smoke run (7.6 s unpinned on a quiet machine).
+FIRST_200_TIMEOUT = 180
 
 
 def healthcheck_cost(pipeline: Pipeline) -> tuple[int, float] | tuple[None, None]:
@@ -48,52 +58,86 @@ def healthcheck_cost(pipeline: Pipeline) -> tuple[int, float] | tuple[None, None
     return None, None
 
 
-def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates: dict | None, tag: str) -> dict:
+def run_variant(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates: dict | None, tag: str,
+                layout: cpus.Layout, whole_task: bool = False) -> dict:
     """One variant in a fresh JVM. rates None: the saturation pass (wrk per endpoint, then the overload drain).
-    rates {"low": {ep: req/s}, "1k": {ep: req/s}}: the latency pass (sustainable window, then each rate set)."""
+    rates {"low": {ep: req/s}, "1k": {ep: req/s}}: the latency pass (sustainable window, then each rate set).
+    whole_task: the saturation pass with everything on every CPU, without the health check (the whole-task
+    figure of a pinned run)."""
+    if not whole_task:
+        return _run(pipeline, tools, variant, prof, rates, tag, layout, False)
+    backends = [p.popen.pid for p in pipeline.stack.procs.values() if p.popen and p.alive()]
+    with cpus.unpinned(layout, backends):
+        return _run(pipeline, tools, variant, prof, None, tag, layout.shared(), True)
+
+
+def _run(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates: dict | None, tag: str,
+         layout: cpus.Layout, whole_task: bool) -> dict:
     a = pipeline.args
     res: dict = {"variant": variant, "tag": tag}
     xray_reset()
     coll_pid = pipeline.collector_pid
     argv, env = pipeline.app_command(variant, tools, tag)
+    argv = layout.app_argv(argv)
+    res["cpu_mode"] = layout.mode
     cm_start = collector_metrics()
-    app = BenchProc(f"app-{tag}-{variant}-{'sat' if rates is None else 'lat'}", argv, env, pipeline.logdir)
+    kind = "whole" if whole_task else ("sat" if rates is None else "lat")
+    app = BenchProc(f"app-{tag}-{variant}-{kind}", argv, env, pipeline.logdir)
     app.start()
     try:
-        res["first_200_s"], probes = first_200(app, 60)
+        res["first_200_s"], probes = first_200(app, FIRST_200_TIMEOUT)
         res["probe_requests"] = probes
         pids = {"app": app.pid, "collector": coll_pid}
-        # Warm-up: JIT and pools, both endpoints, not measured.
-        say(f"{variant}: first 200 after {res['first_200_s']:.2f} s; warming up ({prof['warmup']:g} s of wrk)")
-        res["warmup_requests"] = {}
-        for name, path in ENDPOINTS.items():
-            res["warmup_requests"][name] = run_wrk(path, prof["warmup"] / 2, prof["wrk_conns"])["requests"]
+        # Warm-up: until the JIT is quiet, both endpoints, not measured (warmup.py).
+        say(f"{variant}: first 200 after {res['first_200_s']:.2f} s")
+        res["warmup"] = warm_until_quiet(tools, app.pid, prof, f"{variant} ({kind}, {layout.mode})")
+        res["warmup_requests"] = dict(res["warmup"]["requests"])
+        if rates is None and variant not in NO_TELEMETRY:
+            # The warm-up's spans (and the collector's CPU for them) must not land in the saturation window's
+            # figures. (The latency pass drains them before its sustainable window.)
+            wait_spans_settled(a.quiet, 60, "the warm-up's spans")
+            xray_reset()
         probe0 = jvm_probe(tools, app.pid)  # also starts the local JMX agent (all variants alike)
         res["app_heap_committed"] = probe0["heap_committed"]
 
         if rates is None:
-            # Saturation (closed loop, wrk), per endpoint.
-            say(f"{variant}: saturation, {prof['sat']:g} s of wrk per endpoint")
+            # Saturation (closed loop, wrk), per endpoint; how busy each CPU was, and the collector's CPU
+            # from here until the window's spans have arrived (the whole-task figure).
+            say(f"{variant}: saturation, {prof['sat']:g} s of wrk per endpoint ({res['cpu_mode']})")
             res["sat"] = {}
+            coll0 = proc_stat(coll_pid)["cpu_s"]
+            app_cpu_s = 0.0
             with RssSampler(pids) as rss_sat:
                 for name, path in ENDPOINTS.items():
                     before = jvm_probe(tools, app.pid)
+                    ticks0, app0, t0 = cpus.cpu_ticks(), proc_stat(app.pid)["cpu_s"], time.monotonic()
                     w = run_wrk(path, prof["sat"], prof["wrk_conns"])
+                    ticks1, app1, t1 = cpus.cpu_ticks(), proc_stat(app.pid)["cpu_s"], time.monotonic()
                     after = jvm_probe(tools, app.pid)
                     w["alloc_per_req"] = (after["allocated_bytes"] - before["allocated_bytes"]) / max(1, w["requests"])
                     w["app_cpu_us_per_req"] = (after["cpu_ns"] - before["cpu_ns"]) / 1e3 / max(1, w["requests"])
+                    w["cpu"] = cpus.busy(ticks0, ticks1, layout)
+                    # The app's own share of its CPU(s): the core can be busy with someone else's work.
+                    w["cpu"]["app_process_share"] = (app1 - app0) / max(1e-3, t1 - t0) / len(layout.app)
+                    app_cpu_s += (after["cpu_ns"] - before["cpu_ns"]) / 1e9
                     res["sat"][name] = w
             res["app_rss_sat_max"] = rss_sat.max["app"]
-            res["healthcheck_rss_max"], res["healthcheck_cpu_ms"] = healthcheck_cost(pipeline)
+            if not whole_task:
+                res["healthcheck_rss_max"], res["healthcheck_cpu_ms"] = healthcheck_cost(pipeline)
             res["collector_rss_sat_max"] = rss_sat.max["collector"]
             # Drain the overload window (so the latency pass starts on an idle pipeline), then count what
             # arrived (wrk leaves up to `conns` requests in flight when it stops: the expected count is a range).
             sat_delivered = (wait_spans_settled(a.quiet, 60, "the saturation window's spans")
                              if variant not in NO_TELEMETRY else 0)
+            coll_cpu_s = proc_stat(coll_pid)["cpu_s"] - coll0
+            requests = sum(res["sat"][n]["requests"] for n in ENDPOINTS)
+            res["whole_task"] = {"requests": requests, "app_cpu_s": app_cpu_s, "collector_cpu_s": coll_cpu_s,
+                                 "cpu_mode": res["cpu_mode"],
+                                 "requests_per_cpu_s": requests / max(1e-6, app_cpu_s + coll_cpu_s)}
             res["overload"] = {
                 "delivered_spans": sat_delivered,
-                "completed_requests": {n: res["warmup_requests"][n] + res["sat"][n]["requests"]
-                                       + (probes if n == "root" else 0) for n in ENDPOINTS},
+                # The warm-up's spans were drained and reset before the window: only its requests count.
+                "completed_requests": {n: res["sat"][n]["requests"] for n in ENDPOINTS},
                 "uncounted_in_flight_max": 2 * len(ENDPOINTS) * prof["wrk_conns"],
             }
             res["overload"]["collector_drops"] = drop_counters(metrics_delta(cm_start, collector_metrics()))
@@ -210,30 +254,31 @@ def sustainable_window(pipeline: Pipeline, tools: Path, prof: dict, coll_pid: in
             "collector_drops": drop_counters(metrics_delta(cm0, cm1))}
 
 
-def spans_per_request(pipeline: Pipeline, tools: Path, wanted: list[str]) -> dict:
+def spans_per_request(pipeline: Pipeline, tools: Path, wanted: list[str], layout: cpus.Layout) -> dict:
     """How many spans one request of each endpoint makes, per telemetry variant (1 for one not run)."""
     spans_per_req = {}
     for v in ("on", "agent"):
         if v not in wanted and not (v == "on" and "shipped" in wanted):
             spans_per_req[v] = {ep: 1 for ep in ENDPOINTS}
             continue
-        spans_per_req[v] = calibrate_spans(pipeline, tools, v)
+        spans_per_req[v] = calibrate_spans(pipeline, tools, v, layout)
         say(f"spans per request ({v}): {spans_per_req[v]}")
     # A sampled `shipped` request makes the same spans as an `on` one; its delivery is the sampled share.
     spans_per_req["shipped"] = spans_per_req["on"]
     return spans_per_req
 
 
-def calibrate_spans(pipeline: Pipeline, tools: Path, variant: str) -> dict:
+def calibrate_spans(pipeline: Pipeline, tools: Path, variant: str, layout: cpus.Layout) -> dict:
     """Spans one request makes, per endpoint: N sequential requests of each, the app stopped (its SDK
     flushes), then the stand-in's documents grouped by trace and by the server segment's URL."""
     n = 10
     say(f"span calibration ({variant}): {n} requests of each endpoint in a fresh app JVM, then its spans per trace")
     argv, env = pipeline.app_command(variant, tools, "spancal")
+    argv = layout.app_argv(argv)
     xray_reset()
     app = BenchProc(f"app-spancal-{variant}", argv, env, pipeline.logdir).start()
     try:
-        first_200(app, 60)
+        first_200(app, FIRST_200_TIMEOUT)
         for path in ENDPOINTS.values():
             for _ in range(n):
                 status = harness.get(APP + path, timeout=5).status
@@ -248,7 +293,7 @@ def calibrate_spans(pipeline: Pipeline, tools: Path, variant: str) -> dict:
     documents = xray_documents(timeout=30)
     if not documents and span_count(xray_stats()) > 0:
         # TRACES_EXPORTER=otlp_http/xray: spans arrive as OTLP at /v1/traces, not as segment documents.
-        return calibrate_spans_by_count(pipeline, tools, variant, n)
+        return calibrate_spans_by_count(pipeline, tools, variant, n, layout)
     traces: dict[str, list[dict]] = {}
     for d in documents:
         traces.setdefault(d.get("trace_id", "?"), []).append(d)
@@ -275,14 +320,15 @@ def calibrate_spans(pipeline: Pipeline, tools: Path, variant: str) -> dict:
     return out
 
 
-def calibrate_spans_by_count(pipeline: Pipeline, tools: Path, variant: str, n: int) -> dict:
+def calibrate_spans_by_count(pipeline: Pipeline, tools: Path, variant: str, n: int, layout: cpus.Layout) -> dict:
     """Spans per request from the stand-in's span counter, one endpoint at a time (for the OTLP path,
     where there are no segment documents to group by trace)."""
     argv, env = pipeline.app_command(variant, tools, "spancal-otlp")
+    argv = layout.app_argv(argv)
     app = BenchProc(f"app-spancal-otlp-{variant}", argv, env, pipeline.logdir).start()
     out: dict = {"traces": {}, "other_spans": 0}
     try:
-        first_200(app, 60)
+        first_200(app, FIRST_200_TIMEOUT)
         wait_spans_settled(pipeline.args.quiet, 60, "the first-200 probe's spans")  # before the reset
         for name, path in ENDPOINTS.items():
             xray_reset()
