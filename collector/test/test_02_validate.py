@@ -87,7 +87,9 @@ def compose_collector_env(*files: str, shell: dict[str, str]) -> dict[str, str]:
 
 
 def resolved(collector_bin, env: dict[str, str]) -> dict:
-    """The config the collector resolves from the shipped file with `env` (print-config, unredacted)."""
+    """The config the collector resolves from the shipped file with `env` (print-config, unredacted; it validates,
+    so file_storage's directory must exist: an existing one stands in for the task volume)."""
+    env = {"COLLECTOR_STORAGE_DIR": tempfile.gettempdir(), **env}
     result = subprocess.run([str(collector_bin), "print-config",
                              "--mode=unredacted", f"--config={CONFIG}"], env=env, capture_output=True, text=True,
                             timeout=60)
