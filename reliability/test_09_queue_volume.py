@@ -115,15 +115,22 @@ def test_damaged_queue_file_at_start(stack, own_volume, how):
         started = False
     outcome_after = time.monotonic() - t0
     proc = stack.collector()
+    if started:                              # the queue's consumers now read what the file still holds
+        time.sleep(8)
+        started = proc.alive() and get(COLLECTOR_HEALTH).status == 200
+        outcome_after = time.monotonic() - t0
     exit_code = None if proc.alive() else proc.popen.returncode
-    log = stack.log_tail("collector", 200)
+    log = proc.log.read_text(errors="replace")
     lines = [line[:400] for line in log.splitlines()
-             if any(w in line for w in ("Error:", "error\t", "warn\t", "queue metadata", "persistent queue"))]
+             if any(w in line for w in ("Error:", "error\t", "warn\t", "queue metadata", "persistent queue", "panic",
+                                        "fatal error", "unexpected fault", "[signal "))]
     backups = sorted(p.name for p in volume.iterdir() if p.name.endswith(".backup"))
-    result = {"damage": how, "queue_file_bytes_before": size_before, "collector_started": started,
+    result = {"damage": how, "queue_file_bytes_before": size_before, "collector_running_8s_later": started,
               "exit_code": exit_code, "outcome_after_s": round(outcome_after, 1),
-              "backups": backups, "log_lines": lines[-12:],
-              "summary": {f"damaged_{how}_collector_started": started, "backups": len(backups)}}
+              "backups": backups, "log_lines": lines[-12:], "log_end": [l[:300] for l in log.splitlines()[-4:]],
+              "summary": {f"damaged_{how}_collector_running": started, "exit_code": exit_code, "backups": len(backups)}}
     record_result(f"queue_file_{how}", result)
-    if started:
-        assert get(COLLECTOR_HEALTH).status == 200
+    # What v0.156.0 does is reported, not asserted (docs/reliability.md): file_storage's `recreate` only catches a
+    # panic while the file is opened. What must hold: a collector that does not run says so (an exit, which ECS
+    # acts on), rather than hanging unhealthy.
+    assert started or exit_code is not None, result
