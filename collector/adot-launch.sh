@@ -17,10 +17,11 @@
 #     (only an environment variable differs from ECS, where the default path is the volume's mount point);
 #   - the container's memory limit (the task definition's `memory`, MiB) as a memory cgroup, so
 #     memory_limiter's percentages and the kernel's reclaim work against the same limit as on ECS
-#     (ADOT_MEMORY_MIB overrides it; ADOT_MEMORY_MIB="" runs without a limit). On cgroup v2 the collector
-#     reads only /sys/fs/cgroup/memory.max (memorylimiter's cgroups package), so there it also gets a
-#     cgroup namespace rooted at that cgroup and its own cgroup2 mount, as a container has (untested here:
-#     the test machines have cgroup v1).
+#     (ADOT_MEMORY_MIB overrides it; ADOT_MEMORY_MIB="" runs without a limit). Where that cgroup goes is
+#     adot-cgroup.sh's decision (tested on fake v1/v2 layouts by collector/test/test_10_adot_launch_cgroup.py).
+#     On cgroup v2 the collector reads only /sys/fs/cgroup/memory.max (memorylimiter's cgroups package), so
+#     there it also gets a cgroup namespace rooted at that cgroup and its own cgroup2 mount, as a container
+#     has (never run: the test machines have cgroup v1).
 #
 #   collector/adot-launch.sh BIN [CONFIG]      CONFIG defaults to the repo's otel-collector-config.yaml
 #
@@ -60,17 +61,14 @@ while IFS='=' read -r name value; do   # unless the caller set them
   if [[ -n $name && -z ${!name+set} ]]; then export "$name=$value"; fi
 done < <(sed -n 's/^env //p' <<<"$task_def_lines")
 
-# The memory limit: a child of this process's memory cgroup (v1 or v2) with the task definition's limit.
+# The memory limit: a new cgroup with the task definition's limit, under the parent adot-cgroup.sh picks (v1: this
+# process's memory cgroup; v2: a cgroup whose children get the memory controller).
 ADOT_LAUNCH_CGROUP2=""
 ADOT_MEMORY_MIB=${ADOT_MEMORY_MIB-$(sed -n 's/^memory //p' <<<"$task_def_lines")}
 if [[ -n $ADOT_MEMORY_MIB ]]; then
-  v1=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup)
-  if [[ -n $v1 && -d /sys/fs/cgroup/memory$v1 ]]; then
-    parent=/sys/fs/cgroup/memory${v1%/}; limit_file=memory.limit_in_bytes
-  else   # cgroup v2: the memory controller must be available where this process sits
-    parent=/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup); parent=${parent%/}; limit_file=memory.max
-    grep -qw memory "$parent/cgroup.controllers" 2>/dev/null || parent=""
-  fi
+  . "$HERE/adot-cgroup.sh"
+  parent="" limit_file=""
+  read -r _ parent limit_file < <(adot_memory_cgroup_parent /proc/self/cgroup /sys/fs/cgroup) || true   # nothing: no controller
   if [[ -n $parent ]]; then
     for old in "$parent"/adot-launch-*; do rmdir "$old" 2>/dev/null || true; done   # the empty ones of earlier runs
   fi

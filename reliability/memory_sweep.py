@@ -4,10 +4,11 @@ what was kept vs refused and the peak memory against the 320 MiB container limit
 
     reliability/memory_sweep.py                      the default combinations below, once each
     RUNS=3 reliability/memory_sweep.py 'limit=80 spike=25 GOMEMLIMIT=100MiB GOGC=400' 'limit=50 spike=15 check=250ms'
+    reliability/memory_sweep.py --summary            the tables again, from every stored run under results/sweep/
 
 A combination sets memory_limiter's limit_percentage/spike_limit_percentage/check_interval (a copy of the shipped config
 with those lines changed; unset keys keep the shipped values) and the collector's GOMEMLIMIT/GOGC (environment, as the
-task definition sets them). Each run is reliability/run.sh -k memory_pressure (its own network namespace, the whole
+task definition sets them); `sender=N` sets the sender's requests/s for that combination alone (and names its folder). Each run is reliability/run.sh -k memory_pressure (its own network namespace, the whole
 stack, bounded: a few minutes) with the sender flat out (RELIABILITY_PRESSURE_SENDER_RATE, default here 100 requests/s
 of 500 spans, what the table in docs/reliability.md measured; the test alone paces it at 2) for
 RELIABILITY_PRESSURE_MAX_S (default here 100 s). Results go to reliability/results/sweep/<combination>/run-<n>/ (a
@@ -15,12 +16,14 @@ killed run keeps its own file) and a table to stdout. Kept = spans the receiver 
 "retry later" (memory_limiter); anon bound = the limit minus the collector's resident file pages at idle (what
 test_06 asserts peak anon against); probes = health checks answered 200 of those sent. The table's "tests" column is
 the module's verdict (pass = every claim held, the alert test skipped in a sweep). Nothing is asserted here.
+The summary table gives, per combination (a results/sweep/ folder), the median and the range over its runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import re
 import subprocess
 import sys
@@ -55,19 +58,26 @@ def main(combos: list[str]) -> int:
     rows = []
     runs = int(os.environ.get("RUNS", "1"))
     with tempfile.TemporaryDirectory(prefix="memory-sweep-") as tmp:
+        plans = []
         for combo in combos:
             kv = dict(p.split("=", 1) for p in combo.split())
             name = "_".join(f"{k}-{v}" for k, v in kv.items())
             env = {**os.environ, "RELIABILITY_PRESSURE_SWEEP": "1",
                    "RELIABILITY_PRESSURE_MAX_S": os.environ.get("RELIABILITY_PRESSURE_MAX_S", "100"),
-                   "RELIABILITY_PRESSURE_SENDER_RATE": os.environ.get("RELIABILITY_PRESSURE_SENDER_RATE", "100"),
+                   "RELIABILITY_PRESSURE_SENDER_RATE": kv.get("sender", os.environ.get("RELIABILITY_PRESSURE_SENDER_RATE", "100")),
                    "RELIABILITY_PRESSURE_CONFIG": str(config_with(kv, Path(tmp))),
                    "RELIABILITY_PRESSURE_COLLECTOR_ENV": " ".join(f"{k}={kv[k]}" for k in ("GOMEMLIMIT", "GOGC") if k in kv)}
-            for n in range(1, runs + 1):
+            plans.append((combo, name, env))
+        # Round robin (run 1 of every combination, then run 2, ...): the load of a shared machine drifts over an hour,
+        # and this spreads the drift over all combinations instead of giving one the quiet and another the busy part.
+        for n in range(1, runs + 1):
+            for combo, name, env in plans:
                 results = HERE / "results" / "sweep" / name / f"run-{n}"
                 print(f"[sweep] {combo} (run {n} of {runs})", flush=True)
                 rc = subprocess.run([str(HERE / "run.sh"), "-k", "memory_pressure", "-q"],
                                     env={**env, "RELIABILITY_RESULTS": str(results)}).returncode
+                results.mkdir(parents=True, exist_ok=True)
+                (results / "rc").write_text(f"{rc}\n")
                 try:
                     rows.append((combo, rc, json.loads((results / "memory_pressure.json").read_text())))
                 except FileNotFoundError:
@@ -75,7 +85,64 @@ def main(combos: list[str]) -> int:
     print(f"\nsender {os.environ.get('RELIABILITY_PRESSURE_SENDER_RATE', '100')} requests/s, pressure "
           f"{os.environ.get('RELIABILITY_PRESSURE_MAX_S', '100')} s")
     table(rows)
+    summary(stored_runs())
     return 0
+
+
+def stored_runs() -> dict[str, list[tuple]]:
+    """{combination folder: [(combination, rc, result)]} from every run under results/sweep/."""
+    out: dict[str, list[tuple]] = {}
+    for res_file in sorted((HERE / "results" / "sweep").glob("*/run-*/memory_pressure.json")):
+        rc_file = res_file.parent / "rc"
+        rc = int(rc_file.read_text()) if rc_file.exists() else -1
+        name = res_file.parent.parent.name
+        out.setdefault(name, []).append((name, rc, json.loads(res_file.read_text())))
+    return out
+
+
+def _spread(values: list[float]) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    med = statistics.median(values)
+    return f"{med:.1f} ({min(values):.1f}-{max(values):.1f})" if len(values) > 1 else f"{med:.1f}"
+
+
+def _peak_anon(res: dict) -> float:
+    """The run's peak anonymous memory: the 0.5 s sampler's, or higher while a burst was in flight (sampled every 0.1 s
+    then; a 20 MiB burst is read and dropped within half a second)."""
+    bursts = [v["peak_anon_mib"] for v in res.get("bursts", {}).values() if isinstance(v, dict) and "peak_anon_mib" in v]
+    return max([res["memory"]["peak_cgroup_anon_mib"], *bursts])
+
+
+def _bursts_refused(res: dict) -> str:
+    """Of the four bursts at the soft limit (bursts.py), how many were refused at the first attempt: "4/4", "3/4 (+1 after
+    an accept)" when one was accepted first (the limiter had just stopped refusing); "-" in results without bursts."""
+    b = [v for v in res.get("bursts", {}).values() if isinstance(v, dict) and "refused" in v]
+    if not b:
+        return "-"
+    first = sum(1 for v in b if v["refused"] and v.get("attempts", 1) == 1)
+    later = sum(1 for v in b if v["refused"] and v.get("attempts", 1) > 1)
+    return f"{first}/{len(b)}" + (f" (+{later} after an accept)" if later else "")
+
+
+def summary(groups: dict[str, list[tuple]]) -> None:
+    print("\n| combination | runs (pass) | sender req/s | kept spans | refused spans | peak anon MiB | anon bound MiB | "
+          "health probes 200 | accepts again after s | bursts refused | OOM kills |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, rows in groups.items():
+        res = [r for _, _, r in rows]
+        health = [(h.get("200", h.get(200, 0)), sum(h.values())) for h in (r["health_check_statuses"] for r in res)]
+        print(f"| {name} | {len(rows)} ({sum(1 for _, rc, _ in rows if rc == 0)}) | "
+              f"{sorted({r['settings'].get('sender_requests_per_s') for r in res})} | "
+              f"{_spread([r['collector']['receiver_accepted_spans'] for r in res])} | "
+              f"{_spread([r['collector']['receiver_refused_spans'] for r in res])} | "
+              f"{_spread([_peak_anon(r) for r in res])} | "
+              f"{_spread([r['memory']['limit_mib'] - r['idle_rss_file_mib'] for r in res if r.get('idle_rss_file_mib')])} | "
+              f"{', '.join(f'{a}/{b}' for a, b in health)} | "
+              f"{_spread([r['recovery']['accepts_again_after_s'] for r in res])} | "
+              f"{', '.join(_bursts_refused(r) for r in res)} | "
+              f"{sum(r['oom_kills'] for r in res)}{' (died)' if any(r['collector_died'] for r in res) else ''} |")
 
 
 def table(rows: list[tuple]) -> None:
@@ -98,4 +165,9 @@ def table(rows: list[tuple]) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--summary"]:
+        groups = stored_runs()
+        table([row for rows in groups.values() for row in rows])
+        summary(groups)
+        sys.exit(0)
     sys.exit(main(sys.argv[1:] or DEFAULTS))

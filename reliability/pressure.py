@@ -1,10 +1,9 @@
-"""Tools of the memory-pressure tests (test_06): the collector's memory cgroup, a minimal OTLP/protobuf span encoder for
-the direct sender, and a bounded sender.
+"""Tools of the memory-pressure tests (test_06): the collector's memory cgroup, OTLP trace requests for the direct
+senders, and a bounded OTLP/HTTP sender.
 
-Why a hand-written encoder: the suite's venv has no protobuf runtime, and an ExportTraceServiceRequest needs only five
-message types with three wire types (varint, fixed64, length-delimited); the field numbers are those of
-opentelemetry-proto's trace.proto, common.proto and resource.proto, and the collector's receiver decodes every body
-(a wrong encoding would show as 400s, which the sender counts and the test asserts are absent).
+The requests are built with the `opentelemetry-proto` package's generated classes (ExportTraceServiceRequest; PyPI,
+pinned with its protobuf runtime in reliability/requirements.txt), not encoded by hand: the collector's receiver
+decodes every body (a wrong encoding would show as 400s, which the sender counts and the test asserts are absent).
 """
 
 from __future__ import annotations
@@ -20,6 +19,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
 
 # --- the collector's memory cgroup (collector/adot-launch.sh puts it in one with the task definition's limit) ---
 
@@ -71,6 +73,17 @@ class Cgroup:
                 return int(value)
         raise RuntimeError(f"no oom_kill counter in {self.path} ({text!r})")
 
+    def failcnt(self) -> int:
+        """How often the charge hit the limit: v1 memory.failcnt, v2 the "max" line of memory.events. Reclaiming page
+        cache at the limit counts too, so a rise is not a failure; only oom_kills() is."""
+        if self.version == 1:
+            return int(self._read("memory.failcnt"))
+        for line in self._read("memory.events").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "max":
+                return int(value)
+        return -1
+
     def anon(self) -> int | None:
         """Anonymous memory (the Go heap, stacks), i.e. the usage without the reclaimable page cache."""
         for line in self._read("memory.stat").splitlines():
@@ -102,41 +115,31 @@ def private_uncached_copy(binary: Path) -> Path:
 # --- OTLP/protobuf (ExportTraceServiceRequest) ------------------------------------------------------------------
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _ld(field_no: int, payload: bytes) -> bytes:       # wire type 2: length-delimited
-    return _varint(field_no << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _kv(key: str, value: str) -> bytes:              # KeyValue{key=1, value=2: AnyValue{string_value=1}}
-    return _ld(1, key.encode()) + _ld(2, _ld(1, value.encode()))
-
-
-def traces_request(service: str, spans: int, payload_bytes: int, fill: bytes | None = None) -> bytes:
+def traces_message(service: str, spans: int, payload_bytes: int,
+                   fill: bytes | None = None) -> trace_service_pb2.ExportTraceServiceRequest:
     """One ExportTraceServiceRequest: one resource (service.name), one scope, `spans` SERVER spans of one trace (trace
     id starting with the epoch seconds, as X-Ray requires), each with a `payload_bytes` string attribute: random hex
     (incompressible, like real ids and URLs) unless `fill` (one byte, repeated: a highly compressible body)."""
     now = time.time_ns()
     trace_id = struct.pack(">I", int(time.time())) + os.urandom(12)
     value = (fill * payload_bytes).decode() if fill else os.urandom(payload_bytes // 2 + 1).hex()[:payload_bytes]
-    common = (_ld(5, b"GET /pressure") + _varint(6 << 3) + _varint(2)                 # name, kind SERVER
-              + _varint(7 << 3 | 1) + struct.pack("<Q", now - 5_000_000)         # start_time_unix_nano (fixed64)
-              + _varint(8 << 3 | 1) + struct.pack("<Q", now)                     # end_time_unix_nano
-              + _ld(9, _kv("http.request.method", "GET")) + _ld(9, _kv("pressure.payload", value)))
-    span_msgs = b"".join(_ld(2, _ld(1, trace_id) + _ld(2, os.urandom(8)) + common) for _ in range(spans))
-    scope_spans = _ld(1, _ld(1, b"reliability.pressure")) + span_msgs
-    resource = _ld(1, _kv("service.name", service))
-    return _ld(1, _ld(1, resource) + _ld(2, scope_spans))
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.add(key="service.name").value.string_value = service
+    ss = rs.scope_spans.add()
+    ss.scope.name = "reliability.pressure"
+    for _ in range(spans):
+        span = ss.spans.add(trace_id=trace_id, span_id=os.urandom(8), name="GET /pressure",
+                            kind=trace_pb2.Span.SPAN_KIND_SERVER,
+                            start_time_unix_nano=now - 5_000_000, end_time_unix_nano=now)
+        span.attributes.add(key="http.request.method").value.string_value = "GET"
+        span.attributes.add(key="pressure.payload").value.string_value = value
+    return req
+
+
+def traces_request(service: str, spans: int, payload_bytes: int, fill: bytes | None = None) -> bytes:
+    """traces_message() serialized: the body of an OTLP/HTTP protobuf request."""
+    return traces_message(service, spans, payload_bytes, fill).SerializeToString()
 
 
 def gzipped(body: bytes) -> bytes:
