@@ -122,7 +122,7 @@ def probe_accepted() -> int:
 def pressure(stack):
     """Runs the scenario once; yields what was measured (never asserts: the tests do)."""
     config = Path(os.environ.get("RELIABILITY_PRESSURE_CONFIG") or CONFIG)
-    env = extra_collector_env()          # no TRACES_EXPORTER: the default, awsxray (= EXPORTER)
+    env = extra_collector_env()          # TRACES_EXPORTER unset, so awsxray, the default (= EXPORTER)
     stack.stop_collector(signal.SIGTERM)
     shared_bin = stack.collector_bin
     private_bin = private_uncached_copy(Path(shared_bin)) if PRIVATE_BINARY else None

@@ -55,7 +55,7 @@ def queue_size(m: dict[str, float]) -> float:
 def durable(stack, tmp_path_factory):
     max_bytes = int(OVERRIDE) if OVERRIDE else shipped_max_bytes()
     volume = tmp_path_factory.mktemp("durable-pressure-volume")
-    env = {"TRACES_EXPORTER": EXPORTER, **({"COLLECTOR_STORAGE_MAX_BYTES": OVERRIDE} if OVERRIDE else {})}
+    env = {"TRACES_EXPORTER": "otlp_http/xray", **({"COLLECTOR_STORAGE_MAX_BYTES": OVERRIDE} if OVERRIDE else {})}
     stack.stop_collector(signal.SIGTERM)
     shared_bin = stack.collector_bin
     private_bin = private_uncached_copy(Path(shared_bin))
