@@ -95,7 +95,7 @@ def damage(path: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage"])
-def test_damaged_queue_file_at_start(stack, own_volume, how):
+def test_a_damaged_queue_file_at_start_runs_or_stops_the_collector_visibly_never_hangs(stack, own_volume, how):
     """A queue file damaged while the collector was down: what the next start does with it (recreate: true moves
     a file that makes bbolt panic aside; an error on open is another matter), measured and reported."""
     volume = own_volume()
