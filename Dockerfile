@@ -87,9 +87,11 @@ RUN if ! java /build/aot/AotTraining.java /opt/jre/bin/java /app/sample-app.jar 
 # libgcc_s (glibc loads it to unwind exiting threads), the app user and an empty /tmp. No shell, no package
 # manager, no coreutils: less to patch and nothing for an intruder to use. The service needs only `java`,
 # the health check is a static binary. (Debugging: `docker run --entrypoint java` or an ECS Exec sidecar with tools.)
+# /var/lib/aws-otel-collector: the collector's queue volume, owned by the uid both containers run as (VOLUME below).
 FROM ${RUNTIME_BASE} AS rootfs
 RUN set -eu; \
-    mkdir -p /rootfs/etc /rootfs/tmp; chmod 1777 /rootfs/tmp; \
+    mkdir -p /rootfs/etc /rootfs/tmp /rootfs/var/lib/aws-otel-collector; chmod 1777 /rootfs/tmp; \
+    chown 10001:10001 /rootfs/var/lib/aws-otel-collector; chmod 700 /rootfs/var/lib/aws-otel-collector; \
     dpkg -L libc6 libgcc-s1 \
       | grep -E '/(ld-linux[^/]*|lib[^/]+[.]so[^/]*)$' | grep -v -E '/(gconv|audit)/' \
       | while read -r f; do if [ -f "$f" ] || [ -L "$f" ]; then cp -a --parents "$f" /rootfs; fi; done; \
@@ -115,6 +117,12 @@ ENV JAVA_HOME=/opt/jre \
 USER 10001:10001
 WORKDIR /app
 EXPOSE 8080
+# The ADOT collector's persistent queue (file_storage) is a task volume, which Fargate creates owned by root,
+# mode 0755: the collector (uid 10001, no capabilities) could not write it. When a container mounts a task
+# volume at a path its image declares as VOLUME, Fargate (and Docker, for a named volume) fills the new volume
+# from the image's directory, owner and mode included. The task definition's collector-storage-init container
+# (this image, `java -version`, non-root) mounts it here first, so the collector finds it owned by 10001, 0700.
+VOLUME ["/var/lib/aws-otel-collector"]
 # Probe: a 200 from GET http://127.0.0.1:$PORT/health within 2 s (healthcheck/main.go; no curl/wget, no
 # shell in the image). A static binary, not a JVM, so it does not compete with the service for CPU or memory.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \

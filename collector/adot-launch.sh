@@ -9,6 +9,12 @@
 #     ADOT_COMMAND="" for no flags at all) and its plain environment values (GOGC, GOMEMLIMIT);
 #   - uid/gid 10001 with no capabilities and no new privileges, on a read-only root file system
 #     (a private mount namespace: nothing changes for the rest of the machine);
+#   - the task volume the task definition mounts for file_storage (its persistent queue): the only writable
+#     directory, owned by uid 10001 with mode 0700 as the collector-storage-init container leaves it on ECS.
+#     ADOT_STORAGE_DIR names it: a directory that outlives this collector, so a restart finds its queue as a
+#     container restarted in place does on ECS (tests pass one under their log directory). Unset, each launch
+#     gets a new empty one under ${TMPDIR:-/tmp} (a new task). The config finds it through COLLECTOR_STORAGE_DIR
+#     (only an environment variable differs from ECS, where the default path is the volume's mount point);
 #   - the container's memory limit (the task definition's `memory`, MiB) as a memory cgroup, so
 #     memory_limiter's percentages and the kernel's reclaim work against the same limit as on ECS
 #     (ADOT_MEMORY_MIB overrides it; ADOT_MEMORY_MIB="" runs without a limit). Where that cgroup goes is
@@ -76,6 +82,21 @@ if [[ -n $ADOT_MEMORY_MIB ]]; then
   if [[ $limit_file == memory.max ]]; then ADOT_LAUNCH_CGROUP2=1; fi
 fi
 
+# The task volume: on disk, not tmpfs (a tmpfs would be charged to the collector's memory cgroup; Fargate's
+# volumes are ephemeral disk). Created and handed to uid 10001 here, before the root file system turns read-only.
+if [[ -z ${ADOT_STORAGE_DIR:-} ]]; then
+  ADOT_STORAGE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/adot-launch-storage.XXXXXX")
+  echo "adot-launch: file_storage directory (a new task volume): $ADOT_STORAGE_DIR" >&2
+fi
+mkdir -p "$ADOT_STORAGE_DIR"
+chown 10001:10001 "$ADOT_STORAGE_DIR"
+chmod 700 "$ADOT_STORAGE_DIR"
+# Bound (read-write) to a fixed mount point uid 10001 can reach, as the binary's folder is below: the caller's
+# directory may sit under one only root can traverse (a test's mkdtemp log directory).
+STORAGE_MNT=${TMPDIR:-/tmp}/.adot-launch-storage
+mkdir -p "$STORAGE_MNT"; chmod 755 "$STORAGE_MNT"
+export ADOT_LAUNCH_STORAGE=$(cd "$ADOT_STORAGE_DIR" && pwd) COLLECTOR_STORAGE_DIR=$STORAGE_MNT
+
 # The binary usually sits under /root (mode 700), which uid 10001 cannot traverse: bind its folder to
 # a world-readable mount point inside the private namespace, read-only like the rest.
 MNT=${TMPDIR:-/tmp}/.adot-launch-bin
@@ -91,6 +112,7 @@ exec unshare --mount --propagation private ${ADOT_LAUNCH_CGROUP2:+--cgroup} -- b
   if [[ -n $ADOT_LAUNCH_CGROUP2 ]]; then mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup2 /sys/fs/cgroup; fi
   mount --bind "$ADOT_LAUNCH_DIR" "$ADOT_LAUNCH_MNT"
   mount -o remount,bind,ro "$ADOT_LAUNCH_MNT"
+  mount --bind "$ADOT_LAUNCH_STORAGE" "$COLLECTOR_STORAGE_DIR"
   mount -o remount,bind,ro /
   exec setpriv --reuid=10001 --regid=10001 --clear-groups --inh-caps=-all --bounding-set=-all \
     --no-new-privs "$ADOT_LAUNCH_MNT/$ADOT_LAUNCH_NAME" "$@"' adot-launch "${args[@]}"

@@ -185,18 +185,25 @@ class Stack:
         return proc
 
     def start_collector(self, name: str, key: str | None = None, config: Path = SHIPPED_CONFIG,
-                        feature_gates: str | None = None, **extra_env: str) -> Proc:
+                        feature_gates: str | None = None, storage_dir: Path | None = None,
+                        **extra_env: str) -> Proc:
         """The collector on `config` (the shipped one, unchanged, by default), started the way ADOT starts on ECS
         (collector/adot-launch.sh: AOT_CONFIG_CONTENT as stored in SSM, the task definition's command, uid 10001,
         read-only root, no capabilities); only environment variables differ from ECS. `feature_gates` replaces
-        the task definition's command by that one flag ("" = no flags). Kept in procs[key] (default: `name`);
-        waits for its health check."""
+        the task definition's command by that one flag ("" = no flags). Its task volume (file_storage) is
+        `storage_dir`, by default one directory per stack, so a restart finds what the last run queued, as a
+        container restarted in place by ECS does. Kept in procs[key] (default: `name`); waits for its health check."""
         env = collector_env(**extra_env)
+        env["ADOT_STORAGE_DIR"] = str(storage_dir or self.collector_storage_dir())
         if feature_gates is not None:
             env["ADOT_COMMAND"] = f"--feature-gates={feature_gates}" if feature_gates else ""
         proc = Proc(name, [str(ADOT_LAUNCH), str(self.collector_bin), str(config)], env, self.logdir)
         return self._launch(key or name, proc, lambda: get(COLLECTOR_HEALTH).status == 200, 90,
                             "health_check on :13133")
+
+    def collector_storage_dir(self) -> Path:
+        """The stack's collector task volume (adot-launch.sh's ADOT_STORAGE_DIR), under the log directory."""
+        return self.logdir / "collector-storage"
 
     def start_app(self, name: str, port: int, service: str, **extra_env: str) -> Proc:
         """A sample-app instance (app_env(port, service, **extra_env)); waits for its /health."""

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ ENV = {
     "XRAY_ENDPOINT": "http://127.0.0.1:4510",
     # awsecscontainermetrics refuses to be created (even by validate) without this variable.
     "ECS_CONTAINER_METADATA_URI_V4": "http://127.0.0.1:4513/v4/aws-otel-collector",
+    # file_storage's directory must exist (on ECS the task volume; the running stack gets one from adot-launch.sh).
+    "COLLECTOR_STORAGE_DIR": tempfile.gettempdir(),
 }
 
 
@@ -32,9 +35,9 @@ def test_shipped_config_validates():
 def test_validate_catches_a_broken_config(tmp_path):
     # Proves the command above can fail: the same config with a typo in a component type.
     text = CONFIG.read_text()
-    assert "awsxray:" in text
+    assert "\n  awsxray:" in text                  # the exporter's key (batch/awsxray is a processor)
     broken = tmp_path / "broken.yaml"
-    broken.write_text(text.replace("awsxray:", "awsxary:", 1))
+    broken.write_text(text.replace("\n  awsxray:", "\n  awsxary:", 1))
     result = _validate(broken)
     assert result.returncode != 0
     assert "awsxary" in (result.stdout + result.stderr)

@@ -84,6 +84,11 @@ class Cgroup:
                 return int(value)
         return -1
 
+    def stat(self, *keys: str) -> dict[str, float]:
+        """memory.stat's `keys` in MiB (v1: cache, mapped_file, rss, dirty; v2: file, file_mapped, anon, file_dirty)."""
+        pairs = (line.split() for line in self._read("memory.stat").splitlines())
+        return {k: round(int(v) / 2**20, 1) for k, v in pairs if k in keys}
+
     def anon(self) -> int | None:
         """Anonymous memory (the Go heap, stacks), i.e. the usage without the reclaimable page cache."""
         for line in self._read("memory.stat").splitlines():
@@ -162,6 +167,9 @@ class Sender:
     rate: float = 2.0             # requests per second, all threads together (paced like Load)
     max_requests: int = 400
     max_seconds: float = 240.0
+    # The client's wait for an answer. A collector whose pipeline is blocked holds the request past it (status 0,
+    # counted under errors): the sender moves on, the collector keeps the request in memory.
+    timeout: float = 30.0
     statuses: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     spans_sent: int = 0
@@ -195,7 +203,7 @@ class Sender:
             req = urllib.request.Request(self.url, data=body, method="POST",
                                          headers={"Content-Type": "application/x-protobuf"})
             try:
-                with urllib.request.urlopen(req, timeout=30) as r:
+                with urllib.request.urlopen(req, timeout=self.timeout) as r:
                     status = r.status
                     r.read()
             except urllib.error.HTTPError as e:
@@ -204,7 +212,8 @@ class Sender:
             except OSError as e:
                 status = 0
                 with self._lock:
-                    self.errors.append(repr(e)[:200])
+                    if len(self.errors) < 50:
+                        self.errors.append(repr(e)[:200])
                 self._stop.wait(0.5)
             with self._lock:
                 self.statuses[status] = self.statuses.get(status, 0) + 1

@@ -1,19 +1,25 @@
 """The collector at its memory limit (issue 25): it refuses, it is never OOM-killed, and the app never notices.
 
 The collector runs as on ECS (collector/adot-launch.sh: a memory cgroup with the task definition's 320 MiB, the task
-definition's GOMEMLIMIT/GOGC) on the durable trace path (TRACES_EXPORTER=otlp_http/xray, whose sending queue is
-what fills in memory when X-Ray is slow; the default awsxray exporter has no queue and blocks instead). X-Ray answers
-in 5 s, AMP in 2 s. The app serves 20 requests/s at 100 % sampling while a direct OTLP/HTTP sender (pressure.py)
-pushes far more spans than the slow X-Ray drains, until memory_limiter refuses and the CollectorRefusingTelemetry
-alert fires (bounded: REFUSE_MAX_S for the first refusal, then alert_budget_s(), derived from the rule's `for:`).
+definition's GOMEMLIMIT/GOGC) on the shipped DEFAULT trace path, awsxray: there memory can still fill. In v0.156.0
+awsxray has no sending queue (awsxray.go builds exporterhelper.NewTraces with no WithQueue) and a 5 s export timeout
+(exporterhelper's default), so with X-Ray slow the batch processor's one goroutine sits in the export, its input
+channel (NumCPU entries) fills, and every further request waits in the receiver, decoded, in `newItem <- data`
+(batch_processor.go consume, which does not watch the request's context: a client that gives up does not free it).
+Concurrent large requests then fill the Go heap until memory_limiter, first in the pipeline, refuses. (The durable
+path, otlp_http/xray, queues on disk instead: test_10_durable_pressure.py.) X-Ray answers in 5 s, AMP in 2 s. The app
+serves 20 requests/s at 100 % sampling while a direct OTLP/HTTP sender (pressure.py) keeps up to SENDER_THREADS large
+requests in flight, until memory_limiter refuses and the CollectorRefusingTelemetry alert fires (bounded: REFUSE_MAX_S
+for the first refusal, then alert_budget_s(), derived from the rule's `for:`).
 Once it refuses, four bursts follow (bursts.py), each sent right after a small probe over the same protocol was refused:
 OTLP/HTTP with a protobuf body just under the receiver's 20 MiB limit and a gzip body that inflates to about as much,
-and the same over OTLP/gRPC against its 4 MiB limit. Then the backends recover and the collector must drain and
-accept again, over both protocols, without a restart.
+and the same over OTLP/gRPC against its 4 MiB limit. Then the backends recover and the collector must drain what it
+holds and accept again, over both protocols, without a restart.
 
 One run of the scenario (the module fixture) collects everything; the tests below assert one claim each. The numbers
 go to reliability/results/memory_pressure.json; scripts of the settings sweep (reliability/memory_sweep.py) run this
 module with RELIABILITY_PRESSURE_COLLECTOR_ENV (e.g. "GOMEMLIMIT=200MiB GOGC=100") and RELIABILITY_PRESSURE_CONFIG.
+(The sweep's stored figures were measured on otlp_http/xray's former in-memory queue: docs/reliability.md.)
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ import os
 import re
 import shutil
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +37,7 @@ from conftest import (AMP, APP, CONFIG, OTLP_HTTP, PROM, SERVICE, XRAY, Load, co
                       promql, record_result, rss_kib, set_fault, wait_until)
 from bursts import accepted, all_bursts, probe
 from pressure import Cgroup, Sender, private_uncached_copy, traces_request
+from sampling import Sampler, metrics_or_empty, rss_file_kib, total, vmstat_oom_kills
 from stack import ALERT_RULES
 
 pytestmark = pytest.mark.faults
@@ -50,10 +56,18 @@ SCRAPE_S, EVAL_S = 5.0, 5.0
 ALERT_SLACK_S = 60.0                 # remote write batching, the 2 s polling here, a loaded shared machine
 RECOVER_MAX_S = 180.0
 SPANS_PER_REQUEST, PAYLOAD_BYTES = 500, 8192           # about 4.2 MB per request
-# 2 requests/s = 1,000 spans/s (8 MB/s): ten times what the slow X-Ray drains (10 consumers x 50 spans / 5 s), the
-# app's 80 spans/s on top. RELIABILITY_PRESSURE_SENDER_RATE=100 is "flat out" (what the first sweep measured).
+# 2 requests/s = 1,000 spans/s (8 MB/s): a hundred times what the slow X-Ray drains (one batch of 50 spans per 5 s
+# export), the app's 80 spans/s on top. RELIABILITY_PRESSURE_SENDER_RATE=100 is "flat out".
 SENDER_RATE = float(os.environ.get("RELIABILITY_PRESSURE_SENDER_RATE", "2"))
-EXPORTER = "otlp_http/xray"
+# The receiver holds each request until the batch processor takes it (minutes at this rate), so the sender's requests
+# are concurrent: its client gives up after SENDER_TIMEOUT_S (the collector keeps holding the request) and a thread
+# per request in that window keeps the rate: SENDER_RATE x SENDER_TIMEOUT_S = 20 < 24 threads. Once the limiter
+# refuses, answers come at once.
+SENDER_THREADS, SENDER_TIMEOUT_S = 24, 10.0
+EXPORTER = "awsxray"              # the shipped default (TRACES_EXPORTER unset)
+# What the collector may hold once it has taken everything waiting in its receivers: the batch being filled and the
+# one in the export (50 spans each), the app's spans of the second between two polls.
+IN_FLIGHT_DRAINED_SPANS = 200
 # The collector runs a private copy of its binary whose page cache was dropped, so its file pages are charged to its own
 # cgroup as on ECS (pressure.private_uncached_copy); RELIABILITY_PRESSURE_PRIVATE_BINARY=0 runs the shared binary.
 PRIVATE_BINARY = os.environ.get("RELIABILITY_PRESSURE_PRIVATE_BINARY", "1") == "1"
@@ -76,48 +90,25 @@ def alert_budget_s() -> float:
     return rule_for_s(ALERT) + 3 * (SCRAPE_S + EVAL_S) + ALERT_SLACK_S
 
 
-def rss_file_kib(pid: int) -> int:
-    """The process's resident file pages (its binary's text and data mapped from disk), /proc/<pid>/status RssFile."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("RssFile:"):
-            return int(line.split()[1])
-    return 0
-
-
 def extra_collector_env() -> dict[str, str]:
     raw = os.environ.get("RELIABILITY_PRESSURE_COLLECTOR_ENV", "")
     return dict(pair.split("=", 1) for pair in raw.split())
-
-
-def metrics_or_empty() -> dict[str, float]:
-    """collector_metrics(), or {} when the collector does not answer (it died: the tests then say so)."""
-    try:
-        return collector_metrics()
-    except OSError:
-        return {}
-
-
-def total(metrics: dict[str, float], name: str) -> float:
-    """A counter of collector_metrics() summed over its labels, with or without the _total suffix."""
-    return sum(v for k, v in metrics.items()
-               for n in (name, name + "_total") if k == n or k.startswith(n + "["))
 
 
 def alerts(name: str) -> list[dict]:
     return [a for a in get_json(f"{PROM}/api/v1/alerts")["data"]["alerts"] if a["labels"]["alertname"] == name]
 
 
-def vmstat_oom_kills() -> int:
-    """The kernel's machine-wide OOM-kill count (a cross-check of the cgroup's own counter)."""
-    for line in Path("/proc/vmstat").read_text().splitlines():
-        if line.startswith("oom_kill "):
-            return int(line.split()[1])
-    return -1
+def xray_segments() -> int:
+    """Segment documents the X-Ray stand-in's PutTraceSegments received (awsxray's deliveries)."""
+    return int(get_json(f"{XRAY}/admin/stats").get("received", {}).get("segments", 0))
 
 
-def xray_spans() -> int:
-    """Spans the X-Ray stand-in's OTLP endpoint received (the durable path's deliveries)."""
-    return int(get_json(f"{XRAY}/admin/stats").get("received", {}).get("spans", 0))
+def in_flight_spans(m: dict[str, float]) -> float:
+    """Spans the pipeline accepted but awsxray has not finished exporting (sent or failed). Requests still waiting in
+    a receiver are not in it: they count as accepted only once the batch processor took them."""
+    return (total(m, "otelcol_receiver_accepted_spans") - total(m, f"otelcol_exporter_sent_spans[{EXPORTER}]")
+            - total(m, f"otelcol_exporter_send_failed_spans[{EXPORTER}]"))
 
 
 def probe_accepted() -> int:
@@ -126,60 +117,11 @@ def probe_accepted() -> int:
                 headers={"Content-Type": "application/x-protobuf"}, timeout=30).status
 
 
-class Sampler:
-    """Samples the collector's RSS and cgroup every 0.5 s, its health check every 2 s (bounded by stop())."""
-
-    def __init__(self, pid: int, cg: Cgroup, alive):
-        self.pid, self.cg, self.alive = pid, cg, alive
-        self.t0 = time.monotonic()
-        self.timeline: list[tuple] = []        # every 5 s: (s, RSS MiB, cgroup usage MiB, cgroup anon MiB)
-        self.rss_kib: list[int] = []
-        self.usage: list[int] = []
-        self.anon: list[int] = []
-        self.health: dict[int, int] = {}
-        self.dead = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> "Sampler":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        n = 0
-        while not self._stop.wait(0.5):
-            if not self.alive():
-                self.dead = True
-                return
-            try:
-                self.rss_kib.append(rss_kib(self.pid))
-                self.usage.append(self.cg.usage())
-                self.anon.append(self.cg.anon() or 0)
-            except (FileNotFoundError, ProcessLookupError):
-                self.dead = True
-                return
-            n += 1
-            if n % 10 == 0:
-                self.timeline.append((round(time.monotonic() - self.t0), round(self.rss_kib[-1] / 1024),
-                                      round(self.usage[-1] / 2**20), round(self.anon[-1] / 2**20)))
-            if n % 4 == 0:
-                try:
-                    status = get("http://127.0.0.1:13133/", timeout=5).status
-                except OSError:
-                    status = 0
-                self.health[status] = self.health.get(status, 0) + 1
-
-    def stop(self) -> "Sampler":
-        self._stop.set()
-        self._thread.join(10)
-        return self
-
-
 @pytest.fixture(scope="module")
 def pressure(stack):
     """Runs the scenario once; yields what was measured (never asserts: the tests do)."""
     config = Path(os.environ.get("RELIABILITY_PRESSURE_CONFIG") or CONFIG)
-    env = {"TRACES_EXPORTER": "otlp_http/xray", **extra_collector_env()}   # = EXPORTER
+    env = extra_collector_env()          # TRACES_EXPORTER unset, so awsxray, the default (= EXPORTER)
     stack.stop_collector(signal.SIGTERM)
     shared_bin = stack.collector_bin
     private_bin = private_uncached_copy(Path(shared_bin)) if PRIVATE_BINARY else None
@@ -226,7 +168,7 @@ def _run(stack, pid: int) -> dict:
                  "idle_rss_file_mib": round(rss_file_kib(pid) / 1024, 1),
                  "alert_budget_s": None if SWEEP else alert_budget_s()}
     before = collector_metrics()
-    xray_before = xray_spans()
+    xray_before = xray_segments()
     sampler = Sampler(pid, cg, stack.collector().alive).start()
     # The pressure's bound: the sweep's fixed window, or the first refusal's bound plus the alert's budget.
     max_s = PRESSURE_MAX_S if SWEEP else REFUSE_MAX_S + alert_budget_s()
@@ -234,8 +176,8 @@ def _run(stack, pid: int) -> dict:
     sender = Sender(f"{OTLP_HTTP}/v1/traces",
                     lambda: (traces_request("reliability-pressure", SPANS_PER_REQUEST, PAYLOAD_BYTES),
                              SPANS_PER_REQUEST),
-                    threads=2, rate=SENDER_RATE, max_requests=int(max_s * SENDER_RATE) + 1,
-                    max_seconds=max_s)
+                    threads=SENDER_THREADS, rate=SENDER_RATE, max_requests=int(max_s * SENDER_RATE) + 1,
+                    max_seconds=max_s, timeout=SENDER_TIMEOUT_S)
     t0 = time.monotonic()
     refused_at = fired_at = None
     bursts: dict = {}
@@ -268,13 +210,15 @@ def _run(stack, pid: int) -> dict:
         for base in (XRAY, AMP):
             set_fault(base, "ok")
     t_ok = time.monotonic()
-    # Recovery: the queue drains and a small request is accepted again (the same process: no restart).
+    # Recovery: a small request is accepted again (the same process: no restart), and what the collector held drains:
+    # the receivers' waiting requests entered the pipeline before the accepted probe (a channel serves waiting senders
+    # in order), and awsxray has exported (sent or failed) all but the last batches of what the pipeline accepted.
     drained_at = accepted_at = grpc_accepted_at = None
     deadline = t_ok + RECOVER_MAX_S
     while time.monotonic() < deadline and not sampler.dead and None in (drained_at, accepted_at, grpc_accepted_at):
         time.sleep(1)
         m_now = metrics_or_empty()
-        if drained_at is None and m_now.get(f"otelcol_exporter_queue_size[{EXPORTER}]", 1e9) <= 2:
+        if drained_at is None and accepted_at is not None and m_now and in_flight_spans(m_now) <= IN_FLIGHT_DRAINED_SPANS:
             drained_at = time.monotonic() - t_ok
         if accepted_at is None:
             try:
@@ -300,7 +244,7 @@ def _run(stack, pid: int) -> dict:
     load.stop()
     sampler.stop()
     after = metrics_or_empty() or w1 or during
-    delivered = xray_spans() - xray_before
+    delivered = xray_segments() - xray_before
     sdk = {}
     for key, q in (("spans_dropped_by_sdk_queue", f'sum(processedSpans_total{{job="{SERVICE}",dropped="true"}})'),
                    ("spans_export_failed", f'sum(otlp_exporter_exported_total{{job="{SERVICE}",type="span",success="false"}})'),
@@ -332,12 +276,11 @@ def _run(stack, pid: int) -> dict:
             "memory_limiter_refused_spans": d(before, after, "otelcol_processor_memory_limiter_refused_spans"),
             "memory_limiter_refused_metric_points": d(before, after, "otelcol_processor_memory_limiter_refused_metric_points"),
             "memory_limiter_accepted_spans": d(before, after, "otelcol_processor_memory_limiter_accepted_spans"),
-            "xray_standin_received_spans": delivered,
+            "xray_standin_received_segments": delivered,
             "exporter_sent_spans": d(before, after, f"otelcol_exporter_sent_spans[{EXPORTER}]"),
             "exporter_enqueue_failed_spans": d(before, after, "otelcol_exporter_enqueue_failed_spans"),
             "exporter_send_failed_spans": d(before, after, "otelcol_exporter_send_failed_spans"),
-            "queue_size_at_pressure_end": during.get(f"otelcol_exporter_queue_size[{EXPORTER}]"),
-            "queue_capacity": during.get(f"otelcol_exporter_queue_capacity[{EXPORTER}]"),
+            "in_flight_spans_at_pressure_end": in_flight_spans(during) if during else None,
             "heap_alloc_at_pressure_end_mib": round(total(during, "otelcol_process_runtime_heap_alloc_bytes") / 2**20, 1),
         },
         "memory": {"limit_mib": round(limit / 2**20, 1),
@@ -410,7 +353,7 @@ def test_bursts_at_the_soft_limit_are_refused_with_retry_later(pressure):
         x = b[name]
         assert "skipped" not in x, (name, x)
         # At the soft limit: the limiter refused at its last check; the heap read just before may have drained a
-        # little since (the queue empties at about 1 MB/s to the slow X-Ray), not to 80 %.
+        # little since (the held requests drain at 50 spans per 5 s to the slow X-Ray), not to 80 %.
         assert x["before"]["heap_alloc_mib"] >= 0.8 * soft, (name, x["before"], soft)
         assert x["refused"], (name, x["reply"], x["earlier_answers"])
         # An earlier attempt may only have been accepted: the limiter had stopped refusing since the probe (bursts.py).

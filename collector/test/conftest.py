@@ -81,7 +81,10 @@ def collector_env(**changes: str | None) -> dict[str, str]:
 def adot_launch(collector_bin: Path, logdir: Path, name: str, **env_changes: str | None) -> Proc:
     """The collector on CONFIG, started like ADOT on ECS (collector/adot-launch.sh: AOT_CONFIG_CONTENT as stored in
     SSM, the task definition's command, uid 10001, read-only root, no capabilities, its memory limit)."""
-    return Proc(name, [str(ADOT_LAUNCH), str(collector_bin), str(CONFIG)], collector_env(**env_changes), logdir)
+    env = collector_env(**env_changes)
+    # Its task volume (file_storage's directory): one per launch name, kept in the log directory.
+    env.setdefault("ADOT_STORAGE_DIR", str(logdir / f"{name}-storage"))
+    return Proc(name, [str(ADOT_LAUNCH), str(collector_bin), str(CONFIG)], env, logdir)
 
 
 def settle(probe, timeout: float, what: str) -> bool:

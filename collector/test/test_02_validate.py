@@ -5,6 +5,7 @@ absolute and regional, never the "/v1/traces" an empty XRAY_ENDPOINT gives."""
 
 import re
 import subprocess
+import tempfile
 
 import pytest
 import yaml
@@ -13,7 +14,9 @@ from conftest import CONFIG, REPO, collector_env
 
 
 def validate(collector_bin, **env_changes) -> tuple[int, str]:
-    """(exit code, output) of `validate` with collector_env(**env_changes)."""
+    """(exit code, output) of `validate` with collector_env(**env_changes). file_storage's directory (on ECS the
+    task volume, from adot-launch.sh in the other tests) must exist: an existing one unless the test says otherwise."""
+    env_changes.setdefault("COLLECTOR_STORAGE_DIR", tempfile.gettempdir())
     result = subprocess.run([str(collector_bin), "validate", f"--config={CONFIG}"], env=collector_env(**env_changes),
                             capture_output=True, text=True, timeout=60)
     return result.returncode, result.stdout + result.stderr
@@ -32,6 +35,12 @@ def test_validate_accepts_the_shipped_config(shipped):
 def test_validate_prints_no_deprecation_warning(shipped):
     rc, out = shipped
     assert "deprecat" not in out.lower(), out
+
+
+def test_validate_rejects_the_config_when_the_queue_volume_is_not_mounted(collector_bin):
+    """A task definition without the collector-storage mount must fail at start, not run without its queue."""
+    rc, out = validate(collector_bin, COLLECTOR_STORAGE_DIR="/nonexistent/aws-otel-collector")
+    assert rc != 0 and re.search(r"file_storage.*directory must exist", out), f"rc={rc}\n{out}"
 
 
 def test_validate_rejects_the_config_without_AMP_REMOTE_WRITE_URL_as_an_invalid_endpoint(collector_bin):
@@ -78,7 +87,9 @@ def compose_collector_env(*files: str, shell: dict[str, str]) -> dict[str, str]:
 
 
 def resolved(collector_bin, env: dict[str, str]) -> dict:
-    """The config the collector resolves from the shipped file with `env` (print-config, unredacted)."""
+    """The config the collector resolves from the shipped file with `env` (print-config, unredacted; it validates,
+    so file_storage's directory must exist: an existing one stands in for the task volume)."""
+    env = {"COLLECTOR_STORAGE_DIR": tempfile.gettempdir(), **env}
     result = subprocess.run([str(collector_bin), "print-config",
                              "--mode=unredacted", f"--config={CONFIG}"], env=env, capture_output=True, text=True,
                             timeout=60)

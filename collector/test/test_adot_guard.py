@@ -47,11 +47,13 @@ def env_values(var: str) -> set[str]:
 
 
 def expand(entry: str) -> set[str]:
-    """A pipeline entry may be ${env:VAR:-default}: its default and every value the repo gives VAR."""
-    m = re.fullmatch(r"\$\{env:([A-Z0-9_]+)(?::-([^}]*))?\}", entry)
+    """A pipeline entry may be or hold ${env:VAR:-default} (e.g. batch/${env:TRACES_EXPORTER:-awsxray}): the entry
+    with its default and with every value the repo gives VAR."""
+    m = re.search(r"\$\{env:([A-Z0-9_]+)(?::-([^}]*))?\}", entry)
     if not m:
         return {entry}
-    return ({m.group(2)} if m.group(2) else set()) | env_values(m.group(1))
+    values = ({m.group(2)} if m.group(2) else set()) | env_values(m.group(1))
+    return {entry[:m.start()] + v + entry[m.end():] for v in values}
 
 
 def config_problems(cfg: dict) -> list[str]:

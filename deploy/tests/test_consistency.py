@@ -200,6 +200,26 @@ def test_tmp_volume_is_writable_for_the_app_user(task_def):
             "Dockerfile must declare VOLUME /tmp (with /tmp mode 1777) for the task definition's /tmp mount")
 
 
+def test_collector_queue_directory_is_the_volume_the_init_image_hands_to_the_collector_user(collector, task_def):
+    """The config's file_storage directory default is the collector's mount point, and the app image declares that
+    path as a VOLUME owned by the containers' uid, mode 0700: what Fargate copies into the task volume when the
+    init container mounts it (ECS developer guide, "Bind mounts": root 0755 unless the image's VOLUME says else)."""
+    col = container(task_def, "aws-otel-collector")
+    (mount,) = col["mountPoints"]
+    default = re.fullmatch(r"\$\{env:COLLECTOR_STORAGE_DIR:-([^}]+)\}", collector["extensions"]["file_storage"]["directory"])
+    assert default and default.group(1) == mount["containerPath"]
+    assert collector["exporters"]["otlp_http/xray"]["sending_queue"]["storage"] == "file_storage"
+    assert "file_storage" in collector["service"]["extensions"]
+    stage = dockerfile_runtime_stage()
+    path = mount["containerPath"]
+    assert re.search(rf'(?m)^VOLUME\s+\[\s*"{re.escape(path)}"\s*\]', stage), f"Dockerfile must declare VOLUME {path}"
+    text = DOCKERFILE.read_text()
+    uid = col["user"].split(":")[0]
+    assert re.search(rf"chown {uid}:{uid} /rootfs{re.escape(path)};", text), f"{path} must belong to uid {uid}"
+    assert re.search(rf"chmod 700 /rootfs{re.escape(path)};", text)
+    assert re.search(rf"mkdir -p [^;]*/rootfs{re.escape(path)}[ ;]", text)
+
+
 def compose_env(service: dict) -> dict:
     env = service.get("environment", {})
     if isinstance(env, list):
@@ -236,6 +256,16 @@ def test_compose_agrees(task_def):
         if c.get("restartPolicy", {}).get("enabled"):
             assert services[c["name"]].get("restart") == "on-failure", c["name"]
     assert services["sample-app-peer"].get("restart") == "on-failure"
+    # The queue volume: a named volume (kept across a restart), filled by the init service first, as on ECS.
+    init = services["collector-storage-init"]
+    ecs_init = container(task_def, "collector-storage-init")
+    (mount,) = ecs_col["mountPoints"]
+    want = f"collector-storage:{mount['containerPath']}"
+    assert want in col["volumes"] and init["volumes"] == [want]
+    assert "collector-storage" in compose["volumes"]
+    assert col["depends_on"]["collector-storage-init"] == {"condition": "service_completed_successfully"}
+    assert init["entrypoint"] == ecs_init["entryPoint"] and init["user"] == ecs_init["user"]
+    assert init.get("read_only") is True and "restart" not in init
 
 
 def test_trace_ui_runs_the_same_zipkin_everywhere():

@@ -136,7 +136,7 @@ def test_stop_timeout_covers_shutdown_grace(task_def):
 
 def test_hardening(task_def):
     names = {c["name"] for c in task_def["containerDefinitions"]}
-    assert names == {"sample-app", "aws-otel-collector"}
+    assert names == {"sample-app", "aws-otel-collector", "collector-storage-init"}
     volumes = {v["name"] for v in task_def.get("volumes", [])}
     for c in task_def["containerDefinitions"]:
         user = c.get("user", "")
@@ -167,8 +167,12 @@ def test_app_heap_leaves_room_for_the_rest_of_the_jvm(task_def):
 
 
 def test_unique_log_groups(task_def):
-    groups = [c["logConfiguration"]["options"]["awslogs-group"] for c in task_def["containerDefinitions"]]
+    # The init container exists for the collector and logs to its group (its own stream: ecs/<container>/<task>).
+    groups = [c["logConfiguration"]["options"]["awslogs-group"] for c in task_def["containerDefinitions"]
+              if c["essential"]]
     assert len(set(groups)) == len(groups)
+    init = container(task_def, "collector-storage-init")
+    assert init["logConfiguration"] == container(task_def, "aws-otel-collector")["logConfiguration"]
     assert all(g.startswith("/ecs/ecs-otel-sample/") for g in groups)
 
 
@@ -179,7 +183,32 @@ def test_every_container_restarts_in_place_but_not_a_crash_loop(task_def):
     # ContainerRestartPolicy): 60 s, the minimum ECS takes, lets a config that never starts stop the task, which
     # the deployment circuit breaker then rolls back; exit codes are not ignored, so an OOM exit restarts too.
     for c in task_def["containerDefinitions"]:
+        if not c["essential"]:   # collector-storage-init exits 0 by design: a policy would restart it forever
+            assert not c.get("restartPolicy", {}).get("enabled"), f"{c['name']} must run once"
+            continue
         policy = c.get("restartPolicy", {})
         assert policy.get("enabled") is True, f"{c['name']}: restartPolicy.enabled"
         assert policy.get("restartAttemptPeriod") == 60, f"{c['name']}: restartAttemptPeriod (60..1800, minimum 60)"
         assert not policy.get("ignoredExitCodes"), f"{c['name']}: every exit is a crash to restart"
+
+
+def test_collector_queue_is_a_task_volume_its_non_root_user_can_write(task_def):
+    # otlp_http/xray's persistent queue (file_storage) lives on a task volume: it survives a restart of the
+    # collector container in place (restartPolicy), and it is the collector's only writable path. Fargate creates
+    # the volume root-owned 0755; an init container of the app image, which declares the path as a VOLUME owned
+    # by uid 10001 (test_consistency checks the Dockerfile), mounts it first, so Fargate fills it from the image,
+    # owner included. Nothing runs as root and nothing gets a capability.
+    volumes = {v["name"]: v for v in task_def["volumes"]}
+    assert volumes == {"collector-storage": {"name": "collector-storage"}}, "a plain task (bind mount) volume"
+    col, init = container(task_def, "aws-otel-collector"), container(task_def, "collector-storage-init")
+    assert col["mountPoints"] == init["mountPoints"] == [
+        {"sourceVolume": "collector-storage", "containerPath": "/var/lib/aws-otel-collector", "readOnly": False}]
+    assert col["dependsOn"] == [{"containerName": "collector-storage-init", "condition": "SUCCESS"}]
+    assert init["essential"] is False
+    assert init["image"] == container(task_def, "sample-app")["image"], "the image that declares the VOLUME"
+    assert init["user"] == col["user"] and init["readonlyRootFilesystem"] is True
+    assert init["linuxParameters"]["capabilities"] == {"drop": ["ALL"]}
+    # It must exit 0 at once: the image has no shell or coreutils, its JVM prints its version.
+    assert init["entryPoint"] == ["java", "-XX:-UsePerfData", "-version"] and "command" not in init
+    # No hard limit or health check: it runs for well under a second inside the task's memory.
+    assert "memory" not in init and "healthCheck" not in init and "portMappings" not in init
