@@ -1,6 +1,7 @@
 package com.example.ecsotel.http;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -21,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * Request threads hand the line to a lock-free queue; one writer thread writes what has queued in batches
  * (one write and flush per batch, at most {@link #PARK_NANOS} later). When the queue is full (stdout blocked,
  * e.g. a blocking awslogs driver) a request thread writes its line itself, as before: back-pressure, no lost
- * line. {@link #close()} writes everything queued; the {@code request} logger's level (read at start) still switches it off.
+ * line. {@link #close(Duration)} lets the writer write everything queued, within a bound and never on the caller's
+ * thread (a blocked stdout must not hold the SIGTERM path); the {@code request} logger's level (read at start) still
+ * switches it off.
  */
-final class AccessLog implements AutoCloseable {
+final class AccessLog {
   private static final Logger logger = LoggerFactory.getLogger("request");
   static final int MAX_QUEUED = 8192;
   private static final long PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -73,15 +76,34 @@ final class AccessLog implements AutoCloseable {
       line.append(xrayTraceId).append('@').append(spanId);
     }
     String text = line.toString();
-    if (closed || queued.incrementAndGet() > MAX_QUEUED) {
-      if (!closed) {
-        queued.decrementAndGet();
-      }
-      out.println(text); // PrintStream locks per call: the line stays whole
-      out.flush();
+    if (closed) {
+      writeOwn(text);
+      return;
+    }
+    if (queued.incrementAndGet() > MAX_QUEUED) {
+      queued.decrementAndGet();
+      writeOwn(text); // back-pressure: the request thread waits for stdout, as with slf4j-simple
       return;
     }
     queue.add(text);
+    if (closed) {
+      // close() ran between the check above and the add: the writer may have made its last poll, so write what
+      // is left here (on a request thread; poll hands each line to one thread only).
+      writeLeftovers();
+    }
+  }
+
+  private void writeOwn(String text) {
+    out.println(text); // PrintStream locks per call: the line stays whole
+    out.flush();
+  }
+
+  private void writeLeftovers() {
+    for (String line; (line = queue.poll()) != null; ) {
+      queued.decrementAndGet();
+      out.println(line);
+    }
+    out.flush();
   }
 
   /** Appends {@code epochMillis} as simplelogger.properties' {@code yyyy-MM-dd'T'HH:mm:ss.SSSXXX}. */
@@ -126,20 +148,20 @@ final class AccessLog implements AutoCloseable {
     }
   }
 
-  /** Writes every queued line, then lets request threads write their own (the server has stopped by then). */
-  @Override
-  public void close() {
+  /**
+   * Lets the writer write every queued line and end, waiting at most {@code bound}; from then on request threads
+   * write their own line. Never writes on the caller's thread: with stdout blocked the writer holds the stream's
+   * lock, and the caller (the SIGTERM path) must not queue behind it. Returns how many lines were still queued when
+   * the bound ran out (0 when the writer finished).
+   */
+  int close(Duration bound) {
     closed = true;
     LockSupport.unpark(writer);
     try {
-      writer.join(TimeUnit.SECONDS.toMillis(5));
+      writer.join(bound);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    // A request thread that saw "open" just before close() may have queued after the writer's last poll.
-    for (String line; (line = queue.poll()) != null; ) {
-      out.println(line);
-    }
-    out.flush();
+    return writer.isAlive() ? Math.max(0, queued.get()) : 0;
   }
 }

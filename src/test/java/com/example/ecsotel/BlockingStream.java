@@ -1,0 +1,45 @@
+package com.example.ecsotel;
+
+import java.io.OutputStream;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * An OutputStream that, once armed, blocks every write until released: stdout as a full pipe to a stuck log driver
+ * (the awslogs driver in its default blocking mode with CloudWatch throttled or unreachable).
+ */
+public final class BlockingStream extends OutputStream {
+  private final CountDownLatch entered = new CountDownLatch(1);
+  private final CountDownLatch released = new CountDownLatch(1);
+  private volatile boolean armed;
+
+  /** From now on every write blocks (until {@link #release}). */
+  public void arm() {
+    armed = true;
+  }
+
+  /** Counted down when the first write blocks. */
+  public CountDownLatch entered() {
+    return entered;
+  }
+
+  public void release() {
+    released.countDown();
+  }
+
+  @Override
+  public void write(int b) {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) {
+    if (armed) {
+      entered.countDown();
+      try {
+        released.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
