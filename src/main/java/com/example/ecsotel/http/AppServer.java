@@ -65,7 +65,8 @@ public final class AppServer {
     AccessLog accessLog = accessLogOut == null ? AccessLog.toStdout() : new AccessLog(accessLogOut, true);
     try {
       Dispatcher dispatcher =
-          new Dispatcher(router, instrumenter, metrics, maxConcurrentRequests, judge, accessLog);
+          new Dispatcher(router, instrumenter, openTelemetry.getPropagators().getTextMapPropagator(), metrics,
+              maxConcurrentRequests, judge, accessLog);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
       server.createContext("/", dispatcher);
       server.setExecutor(executor);

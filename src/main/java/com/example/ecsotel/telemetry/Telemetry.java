@@ -60,14 +60,18 @@ public final class Telemetry implements AutoCloseable {
   /**
    * No SDK at all: the no-op API, nothing built, nothing to flush. The benchmark's zero baseline (variant
    * {@code none}) that OTEL_SDK_DISABLED=true is measured against: a disabled autoconfigured SDK still reads its
-   * configuration and builds the resource at start; per request both must cost the same, i.e. nothing.
+   * configuration and builds the resource at start. "None" means none: unlike a disabled SDK it does not propagate
+   * trace context either, so per request it costs nothing and a disabled SDK costs only the header extraction.
    */
   public static Telemetry none(TelemetryConfig config) {
     Objects.requireNonNull(config, "config");
     return new Telemetry(null, OpenTelemetry.noop(), Resource.getDefault(), List.of());
   }
 
-  /** What handlers use: the SDK, or the no-op API when OTEL_SDK_DISABLED=true. */
+  /**
+   * What handlers use: the SDK; with OTEL_SDK_DISABLED=true the no-op API with the configured propagators (trace
+   * context still passes through); with {@link #none} the bare no-op API (no propagation either).
+   */
   public OpenTelemetry openTelemetry() {
     return api;
   }
@@ -197,10 +201,10 @@ public final class Telemetry implements AutoCloseable {
               .disableShutdownHook()
               .build();
       OpenTelemetrySdk sdk = autoConfigured.getOpenTelemetrySdk();
-      // A disabled SDK still builds (unexported) spans and metric storage on every request; the
-      // no-op API costs nothing, so OTEL_SDK_DISABLED=true really is the zero-telemetry baseline.
+      // Disabled: no spans, no metrics, but the configured propagators (the spec: OTEL_SDK_DISABLED "has no
+      // effect on propagators configured through OTEL_PROPAGATORS"; autoconfigure 1.67.0 builds them first).
       if (sdkDisabled.get()) {
-        return new Telemetry(sdk, OpenTelemetry.noop(), finalResource.get(), closeables);
+        return new Telemetry(sdk, OpenTelemetry.propagating(sdk.getPropagators()), finalResource.get(), closeables);
       }
       if (runtimeMetrics) {
         closeables.add(RuntimeTelemetry.create(sdk));
