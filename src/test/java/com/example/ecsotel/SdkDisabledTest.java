@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
  * attribute extraction, no metric recording, trace headers judged only to answer a 400), and what a client sees
  * stays as it was: the same answers, no trace id; the caller's trace context still goes downstream (the configured
  * propagators stay, per the spec); a malformed trace header is still rejected when REJECT_INVALID_TRACE_HEADERS asks
- * for it. {@link Telemetry#none} (the benchmark's zero baseline) serves the same, and propagates nothing.
+ * for it. {@link Telemetry#none} (the benchmark's zero baseline) serves the same, and propagates nothing. That the
+ * instrumenters are built disabled (what saves the attribute extraction and metric bookkeeping; invisible from
+ * outside) is proven by {@code http.HttpTelemetryTest}.
  */
 class SdkDisabledTest {
   private static TestApp.Options disabled() {
