@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * what slf4j-simple 2.0 does per line: a SimpleDateFormat behind a lock, and {@code println} plus {@code flush}
  * inside a process-wide lock, i.e. one write system call per request with every request thread queued behind it.
  * Request threads hand the line to a lock-free queue; one writer thread writes what has queued in batches
- * (one write and flush per batch, at most {@link #PARK_NANOS} later). When the queue is full (stdout blocked,
+ * (one write and flush per batch, at most {@link #PARK_NANOS} later; with nothing queued it parks until a line
+ * comes, so an idle JVM pays no wake-ups). When the queue is full (stdout blocked,
  * e.g. a blocking awslogs driver) a request thread writes its line itself, as before: back-pressure, no lost
  * line. {@link #close(Duration)} lets the writer write everything queued, within a bound and never on the caller's
  * thread (a blocked stdout must not hold the SIGTERM path); the {@code request} logger's level (read at start) still
@@ -43,6 +44,7 @@ final class AccessLog {
   private final AtomicInteger queued = new AtomicInteger();
   private final Thread writer;
   private volatile boolean closed;
+  private volatile boolean idle; // the writer is (about to be) parked without a timeout: wake it on the next line
   private volatile Stamp stamp = new Stamp(Long.MIN_VALUE, "", "");
 
   /** Writes to stdout when the {@code request} logger is at INFO (slf4j-simple fixes levels at start). */
@@ -86,6 +88,9 @@ final class AccessLog {
       return;
     }
     queue.add(text);
+    if (idle) {
+      LockSupport.unpark(writer);
+    }
     if (closed) {
       // close() ran between the check above and the add: the writer may have made its last poll, so write what
       // is left here (on a request thread; poll hands each line to one thread only).
@@ -125,7 +130,9 @@ final class AccessLog {
     while (true) {
       boolean last = closed; // read before polling: what was queued before close() is written
       String line;
+      int lines = 0;
       while ((line = queue.poll()) != null) {
+        lines++;
         queued.decrementAndGet();
         batch.append(line).append(NEWLINE);
         if (batch.length() >= 16 * 1024) {
@@ -136,8 +143,23 @@ final class AccessLog {
       if (last) {
         return;
       }
-      LockSupport.parkNanos(this, PARK_NANOS);
+      if (lines > 0) {
+        LockSupport.parkNanos(this, PARK_NANOS); // lines are coming: let the next batch gather
+        continue;
+      }
+      // Nothing came: park until a line does (no wake-ups on an idle JVM). idle is set before queued is read and
+      // a line is counted in queued before idle is read, so either this sees the line or its thread sees idle.
+      idle = true;
+      if (queued.get() == 0 && !closed) {
+        LockSupport.park(this);
+      }
+      idle = false;
     }
+  }
+
+  /** The writer's state: WAITING (parked until a line comes) on an idle JVM. For tests. */
+  Thread.State writerState() {
+    return writer.getState();
   }
 
   private void write(StringBuilder batch) {

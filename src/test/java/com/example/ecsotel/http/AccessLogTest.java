@@ -125,4 +125,29 @@ class AccessLogTest {
       stdout.release();
     }
   }
+
+  @Test
+  void anIdleWriterWaitsForTheNextLineWithoutWakingUp() throws Exception {
+    AccessLog log = new AccessLog(out, true);
+    try {
+      log.log("GET", "/first", "unmatched", 404, 0, 1, null, null);
+      awaitState(log, Thread.State.WAITING); // parked without a timeout (TIMED_WAITING: a 10 ms wake-up loop)
+      log.log("GET", "/second", "unmatched", 404, 0, 1, null, null);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (lines().size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(lines()).as("the next line wakes the writer, no close needed").hasSize(2);
+    } finally {
+      log.close(CLOSE);
+    }
+  }
+
+  private static void awaitState(AccessLog log, Thread.State state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (log.writerState() != state && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(log.writerState()).isEqualTo(state);
+  }
 }
