@@ -7,7 +7,6 @@ import io.opentelemetry.contrib.awsxray.propagator.AwsXrayPropagator;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -18,11 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place that owns the OpenTelemetry SDK: it builds it through the autoconfigure module (so
@@ -30,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * down. Everything else in the app sees only the {@link OpenTelemetry} API.
  */
 public final class Telemetry implements AutoCloseable {
-  private static final Logger logger = LoggerFactory.getLogger(Telemetry.class);
-
   /** Defaults that differ from the SDK's own ({@link SdkDefaults}); any OTEL_* variable overrides them. */
   static final Map<String, String> DEFAULTS = SdkDefaults.PROPERTIES;
 
@@ -89,34 +83,9 @@ public final class Telemetry implements AutoCloseable {
     return resource;
   }
 
-  /** Flushes every finished span and the last metric collection, then stops the SDK. */
+  /** Flushes every finished span and the last metric collection, then stops the SDK, within {@code timeout}. */
   public boolean shutdown(Duration timeout) {
-    if (sdk == null) {
-      return true;
-    }
-    // SDK first: its final metric collection still needs the observable callbacks registered.
-    // OpenTelemetrySdk.shutdown() itself can block (the metric reader joins its final export, and
-    // exporters retry with backoff when the collector is gone), so bound it from another thread.
-    AtomicBoolean success = new AtomicBoolean();
-    Thread flusher = Thread.ofPlatform().daemon().name("otel-shutdown").start(() -> {
-      CompletableResultCode result = sdk.shutdown();
-      success.set(result.join(timeout.toMillis(), TimeUnit.MILLISECONDS).isSuccess());
-    });
-    try {
-      if (!flusher.join(timeout)) {
-        logger.warn("OpenTelemetry SDK shutdown did not complete within {}", timeout);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    for (AutoCloseable closeable : closeables) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        logger.warn("closing {} failed", closeable, e);
-      }
-    }
-    return success.get();
+    return sdk == null || SdkShutdown.run(sdk, closeables, timeout);
   }
 
   @Override
