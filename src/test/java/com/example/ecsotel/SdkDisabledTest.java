@@ -90,6 +90,23 @@ class SdkDisabledTest {
   }
 
   @Test
+  void theAwsSdkCallCarriesTheIncomingTraceContextToo() throws Exception {
+    try (StubServer s3 = StubServer.start();
+        TestApp app = disabled().env("AWS_ENDPOINT_URL_S3", s3.uri("").toString()).start()) {
+      s3.on("/", r -> StubServer.Reply.text(200, "application/xml",
+          "<ListAllMyBucketsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Buckets/></ListAllMyBucketsResult>"));
+
+      HttpResponse<String> response = app.get("/aws-sdk-call",
+          "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      // The AWS SDK instrumentation runs on the propagating no-op API: no span, the caller's context on the wire.
+      assertThat(s3.requests("/").get(0).headers().getFirst("X-Amzn-Trace-Id"))
+          .startsWith("Root=1-0af76519-16cd43dd8448eb211c80319c;Parent=b7ad6b7169203331;Sampled=1");
+    }
+  }
+
+  @Test
   void noTelemetryAtAllServesTheSame() throws Exception {
     AppConfig config = AppConfig.fromEnv(Map.of("PORT", "0", "BIND_ADDRESS", "127.0.0.1", "ORDERS_LATENCY_MS", "0",
         "XRAY_SAMPLING_ENDPOINT", "http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9"));
