@@ -127,7 +127,7 @@ final class Dispatcher implements HttpHandler {
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);
-      accessLog.log(method, truncate(path), api, response.status(), Math.round(millis), bytes,
+      accessLog.log(truncate(method, 16), truncate(path, 200), api, response.status(), Math.round(millis), bytes,
           xrayTraceId, xrayTraceId == null ? null : Span.fromContext(started).getSpanContext().getSpanId());
     }
   }
@@ -168,10 +168,11 @@ final class Dispatcher implements HttpHandler {
     return bytes.length;
   }
 
-  private static String truncate(String path) {
-    if (path == null) {
+  /** Bounds what a client controls in the line (and so the access log's queue in bytes, not only in lines). */
+  private static String truncate(String text, int max) {
+    if (text == null) {
       return "-";
     }
-    return path.length() > 200 ? path.substring(0, 200) + "…" : path;
+    return text.length() > max ? text.substring(0, max) + "…" : text;
   }
 }
