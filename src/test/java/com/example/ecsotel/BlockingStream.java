@@ -1,6 +1,8 @@
 package com.example.ecsotel;
 
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -11,6 +13,7 @@ public final class BlockingStream extends OutputStream {
   private final CountDownLatch entered = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
   private volatile boolean armed;
+  private final ByteArrayOutputStream written = new ByteArrayOutputStream();
 
   /** From now on every write blocks (until {@link #release}). */
   public void arm() {
@@ -24,6 +27,13 @@ public final class BlockingStream extends OutputStream {
 
   public void release() {
     released.countDown();
+  }
+
+  /** What was written (each write kept once it got through). */
+  public String written() {
+    synchronized (written) {
+      return written.toString(StandardCharsets.UTF_8);
+    }
   }
 
   @Override
@@ -40,6 +50,9 @@ public final class BlockingStream extends OutputStream {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    synchronized (written) {
+      written.write(b, off, len);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,7 @@ final class AccessLog {
   private final boolean enabled;
   private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicLong ownWrites = new AtomicLong(); // back-pressure only: touched when the queue is full
   private final Thread writer;
   private volatile boolean closed;
   private volatile boolean idle; // the writer is (about to be) parked without a timeout: wake it on the next line
@@ -84,6 +86,7 @@ final class AccessLog {
     }
     if (queued.incrementAndGet() > MAX_QUEUED) {
       queued.decrementAndGet();
+      ownWrites.incrementAndGet();
       writeOwn(text); // back-pressure: the request thread waits for stdout, as with slf4j-simple
       return;
     }
@@ -155,6 +158,11 @@ final class AccessLog {
       }
       idle = false;
     }
+  }
+
+  /** How many lines request threads wrote themselves because the queue was full. For tests. */
+  long ownWrites() {
+    return ownWrites.get();
   }
 
   /** The writer's state: WAITING (parked until a line comes) on an idle JVM. For tests. */

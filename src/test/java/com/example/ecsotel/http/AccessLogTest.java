@@ -81,7 +81,7 @@ class AccessLogTest {
   @Test
   void everyLineOfManyConcurrentRequestsIsWrittenWholeByClose() throws Exception {
     int threads = 16;
-    int perThread = AccessLog.MAX_QUEUED; // together far over the queue's bound: some write their own line
+    int perThread = AccessLog.MAX_QUEUED; // together over the queue's bound (the overflow is proven below)
     AccessLog log = new AccessLog(out, true);
     List<Thread> started = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
@@ -141,6 +141,35 @@ class AccessLogTest {
     } finally {
       log.close(CLOSE);
     }
+  }
+
+  @Test
+  void aFullQueueMakesTheRequestThreadWriteItsOwnLineAndNoneIsLost() throws Exception {
+    BlockingStream stdout = new BlockingStream();
+    stdout.arm();
+    AccessLog log = new AccessLog(new PrintStream(stdout, false, StandardCharsets.UTF_8), true);
+    // The writer blocks in its first batch (at most 16 KiB: ~200 of these lines); 1,000 more than the queue holds
+    // therefore overflow it for sure.
+    int total = AccessLog.MAX_QUEUED + 1000;
+    Thread producer = Thread.ofPlatform().daemon().start(() -> {
+      for (int i = 0; i < total; i++) {
+        log.log("GET", "/" + i, "unmatched", 404, 0, 1, null, null);
+      }
+    });
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (log.ownWrites() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(log.ownWrites()).as("a request thread wrote its own line (back-pressure)").isPositive();
+    } finally {
+      stdout.release();
+    }
+    producer.join(TimeUnit.SECONDS.toMillis(30));
+    assertThat(log.close(CLOSE)).as("lines left unwritten").isZero();
+    List<String> lines = stdout.written().lines().toList();
+    assertThat(lines).hasSize(total);
+    assertThat(lines.stream().map(l -> l.substring(l.indexOf("GET "))).distinct().count()).isEqualTo((long) total);
   }
 
   private static void awaitState(AccessLog log, Thread.State state) throws InterruptedException {
