@@ -113,6 +113,9 @@ done
 # App JVM flags and collector GOGC/GOMEMLIMIT: bench/shipped.py reads them from task-definition.json
 # (BENCH_JAVA_OPTS / BENCH_COLLECTOR_ENV override).
 
+# The report's censoring rules on synthetic rounds (instant): a broken rule fails here, not in a 40-minute run.
+"$VENV/bin/python" "$HERE/report_warmup_cpu.py" >&2 || { log "report_warmup_cpu self-check failed"; exit 2; }
+
 ENTRY=bench.py
 if [[ ${1:-} == --profile ]]; then ENTRY=profile.py; shift; fi
 

@@ -46,7 +46,10 @@ public final class Main {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  logger.info("SIGTERM: draining for up to {} s", config.shutdownGrace().toSeconds());
+                  // From a daemon thread: with stdout blocked (awslogs in blocking mode, CloudWatch throttled) this
+                  // line must not hold the drain and the flush; the last line below may block, the spans are out.
+                  Thread.ofPlatform().daemon().name("sigterm-log").start(() ->
+                      logger.info("SIGTERM: draining for up to {} s", config.shutdownGrace().toSeconds()));
                   boolean flushed = app.shutdown();
                   logger.info("stopped; telemetry flushed={}", flushed);
                   System.out.flush();

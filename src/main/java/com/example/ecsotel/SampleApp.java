@@ -2,6 +2,7 @@ package com.example.ecsotel;
 
 import com.example.ecsotel.aws.S3Buckets;
 import com.example.ecsotel.config.AppConfig;
+import com.example.ecsotel.config.ShutdownBudget;
 import com.example.ecsotel.http.AppServer;
 import com.example.ecsotel.http.AwsSdkEndpoint;
 import com.example.ecsotel.http.OrdersEndpoint;
@@ -13,6 +14,7 @@ import com.example.ecsotel.telemetry.SampleAppMetrics;
 import com.example.ecsotel.telemetry.Telemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
@@ -58,7 +60,20 @@ public final class SampleApp {
     return start(config, telemetry, S3Buckets.create(otel, config.awsRegion(), config.s3Endpoint(), credentials));
   }
 
+  /** As {@link #start(AppConfig, Telemetry, AwsCredentialsProvider)}, every access-log line to {@code accessLogOut}. */
+  static SampleApp start(AppConfig config, Telemetry telemetry, AwsCredentialsProvider credentials,
+      PrintStream accessLogOut) throws IOException {
+    OpenTelemetry otel = telemetry.openTelemetry();
+    return start(config, telemetry, S3Buckets.create(otel, config.awsRegion(), config.s3Endpoint(), credentials),
+        Objects.requireNonNull(accessLogOut, "accessLogOut"));
+  }
+
   private static SampleApp start(AppConfig config, Telemetry telemetry, S3Buckets s3) throws IOException {
+    return start(config, telemetry, s3, null);
+  }
+
+  private static SampleApp start(AppConfig config, Telemetry telemetry, S3Buckets s3, PrintStream accessLogOut)
+      throws IOException {
     Objects.requireNonNull(config, "config");
     OpenTelemetry otel = telemetry.openTelemetry();
     SampleAppMetrics metrics = SampleAppMetrics.create(otel, telemetry.enabled());
@@ -72,7 +87,8 @@ public final class SampleApp {
             metrics,
             config.maxConcurrentRequests(),
             config.rejectInvalidTraceHeaders(),
-            telemetry.enabled());
+            telemetry.enabled(),
+            accessLogOut);
     return new SampleApp(config, telemetry, metrics, s3, outgoing, server);
   }
 
@@ -103,9 +119,9 @@ public final class SampleApp {
   }
 
   /**
-   * The SIGTERM path, inside one {@link com.example.ecsotel.config.ShutdownBudget}: stop accepting, let
-   * in-flight requests finish within the grace period, close the clients, then flush and shut down the SDK
-   * with what the budget leaves. Idempotent.
+   * The SIGTERM path, inside one {@link ShutdownBudget}: stop accepting, let in-flight requests finish within the
+   * grace period, close the clients, flush and shut down the SDK with what the budget leaves, then write the access
+   * log's last lines (bounded, from the margin). Idempotent.
    */
   public boolean shutdown() {
     if (!stopped.compareAndSet(false, true)) {
@@ -120,11 +136,15 @@ public final class SampleApp {
     // Bounded: with the collector gone, exporters give up after this instead of retrying on.
     boolean flushed = telemetry.shutdown(budget.telemetryFlush());
     metrics.close(); // after the SDK's final collection, which still reads these callbacks
+    long telemetryDone = System.nanoTime();
+    // After the flush, bounded, never blocking on stdout itself: a blocked stdout costs log lines, not spans.
+    int unwritten = server.closeAccessLog(ShutdownBudget.ACCESS_LOG_CLOSE);
     logger.info(
-        "server drained in {} ms, telemetry {} in {} ms",
+        "server drained in {} ms, telemetry {} in {} ms, access log {}",
         (drained - start) / 1_000_000,
         flushed ? "flushed" : "NOT fully flushed",
-        (System.nanoTime() - drained) / 1_000_000);
+        (telemetryDone - drained) / 1_000_000,
+        unwritten == 0 ? "written" : unwritten + " lines NOT written (stdout blocked)");
     return flushed;
   }
 }

@@ -7,9 +7,11 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -163,5 +165,19 @@ class BadInputTest {
       InputStream in = socket.getInputStream();
       return new String(in.readNBytes(4096), StandardCharsets.UTF_8);
     }
+  }
+
+  @Test
+  void aLongMethodIsCutShortInTheAccessLog() throws Exception {
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    TestApp app = TestApp.options().accessLog(new PrintStream(lines, true, StandardCharsets.UTF_8)).start();
+    try {
+      String method = "X".repeat(5000); // a token: a valid method the JDK server accepts
+      assertThat(TestApp.send(app.uri("/orders/1"), method).statusCode()).isEqualTo(405);
+    } finally {
+      app.close(); // writes the access log's queue
+    }
+    assertThat(lines.toString(StandardCharsets.UTF_8))
+        .contains(" INFO request - " + "X".repeat(16) + "… /orders/1 route=/orders/{id} status=405");
   }
 }

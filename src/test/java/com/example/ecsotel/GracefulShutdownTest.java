@@ -3,15 +3,20 @@ package com.example.ecsotel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.example.ecsotel.config.AppConfig;
+import com.example.ecsotel.config.ShutdownBudget;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +84,35 @@ class GracefulShutdownTest {
       } finally {
         app.close();
       }
+    }
+  }
+
+  @Test
+  void aBlockedStdoutDelaysNeitherTheDrainNorTheFlush() throws Exception {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    BatchSpanProcessor batch =
+        BatchSpanProcessor.builder(keepOnShutdown(spans)).setScheduleDelay(Duration.ofHours(1)).build();
+    BlockingStream stdout = new BlockingStream();
+    TestApp app = TestApp.options().spanProcessor(batch)
+        .accessLog(new PrintStream(stdout, true, StandardCharsets.UTF_8)).start(); // tests log at warn: no stdout
+    try {
+      stdout.arm();
+      for (int i = 1; i <= 5; i++) {
+        assertThat(app.get("/orders/" + i).statusCode()).isEqualTo(200);
+      }
+      assertThat(stdout.entered().await(10, TimeUnit.SECONDS)).as("stdout blocked, its lock held by a writer").isTrue();
+      ShutdownBudget budget = AppConfig.fromEnv(Map.of("SHUTDOWN_GRACE_SECONDS", "2")).shutdownBudget();
+
+      // The SIGTERM path on its own thread, so a stop that blocks on stdout fails this test instead of hanging it.
+      CompletableFuture<Boolean> stopped = new CompletableFuture<>();
+      Thread.ofPlatform().daemon().start(() -> stopped.complete(app.app.shutdown()));
+
+      // ECS's SIGKILL comes at the stop timeout: the stop (drain, flush, the access log's bounded close) ends before.
+      assertThat(stopped.get(budget.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)).as("flushed").isTrue();
+      assertThat(TestApp.spansNamed(spans, "GET /orders/{id}")).as("every finished span exported").hasSize(5);
+    } finally {
+      stdout.release();
+      app.close();
     }
   }
 

@@ -8,6 +8,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,6 +47,7 @@ public final class TestApp implements AutoCloseable {
     SpanProcessor spanProcessor;
     InMemorySpanExporter spans;
     boolean runtimeMetrics = false;
+    PrintStream accessLog; // null: stdout at the request logger's level (warn in tests: off)
 
     public Options() {
       env.put("PORT", "0");
@@ -93,6 +95,12 @@ public final class TestApp implements AutoCloseable {
       return this;
     }
 
+    /** Every request's access-log line to {@code out}, whatever the log level. */
+    public Options accessLog(PrintStream out) {
+      this.accessLog = out;
+      return this;
+    }
+
     public TestApp start() throws IOException {
       AppConfig config = AppConfig.fromEnv(env);
       InMemoryMetricReader reader = InMemoryMetricReader.create();
@@ -104,7 +112,10 @@ public final class TestApp implements AutoCloseable {
       } else if (spans != null) {
         telemetry.addSpanProcessor(SimpleSpanProcessor.create(spans));
       }
-      return new TestApp(SampleApp.start(config, telemetry.build(), FAKE_CREDENTIALS), reader);
+      SampleApp app = accessLog == null
+          ? SampleApp.start(config, telemetry.build(), FAKE_CREDENTIALS)
+          : SampleApp.start(config, telemetry.build(), FAKE_CREDENTIALS, accessLog);
+      return new TestApp(app, reader);
     }
   }
 

@@ -15,6 +15,11 @@ public record ShutdownBudget(Duration stopTimeout, Duration grace, Duration exec
   public static final int DEFAULT_STOP_TIMEOUT_SECONDS = 15;
   /** JVM exit, shutdown-hook start, the last log lines; SIGKILL must never race the flush. */
   public static final Duration MARGIN = Duration.ofSeconds(2);
+  /**
+   * The access log's last lines, written after the flush and taken from {@link #MARGIN}: with stdout blocked
+   * (awslogs in blocking mode, CloudWatch throttled) they are given up after this, the exit is not.
+   */
+  public static final Duration ACCESS_LOG_CLOSE = Duration.ofMillis(500);
   static final Duration EXECUTOR_WAIT = Duration.ofSeconds(1);
   static final Duration MAX_FLUSH = Duration.ofSeconds(5);
   /** Enough for one OTLP export round trip to a live sidecar; with the sidecar gone, nothing helps. */

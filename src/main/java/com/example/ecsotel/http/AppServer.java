@@ -4,6 +4,7 @@ import com.example.ecsotel.telemetry.SampleAppMetrics;
 import com.sun.net.httpserver.HttpServer;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -41,22 +42,41 @@ public final class AppServer {
       boolean rejectInvalidTraceHeaders,
       boolean traced)
       throws IOException {
+    return start(address, router, openTelemetry, metrics, maxConcurrentRequests, rejectInvalidTraceHeaders, traced,
+        null);
+  }
+
+  /** {@code accessLogOut}: where every request's line goes, at INFO; null: stdout at the {@code request} logger's level. */
+  public static AppServer start(
+      InetSocketAddress address,
+      Router router,
+      OpenTelemetry openTelemetry,
+      SampleAppMetrics metrics,
+      int maxConcurrentRequests,
+      boolean rejectInvalidTraceHeaders,
+      boolean traced,
+      PrintStream accessLogOut)
+      throws IOException {
     Objects.requireNonNull(address, "address");
-    HttpServer server = HttpServer.create(address, 0); // first: a taken port starts no access-log thread
-    AccessLog accessLog = AccessLog.toStdout(); // as simplelogger.properties: awslogs ships stdout
-    Dispatcher dispatcher =
-        new Dispatcher(
-            router,
-            HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry"), traced),
-            metrics,
-            maxConcurrentRequests,
-            new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders, traced),
-            accessLog);
-    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    server.createContext("/", dispatcher);
-    server.setExecutor(executor);
-    server.start();
-    return new AppServer(server, executor, accessLog);
+    var instrumenter = HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry"), traced);
+    var judge = new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders, traced);
+    HttpServer server = HttpServer.create(address, 0); // before the access log: a taken port starts no thread
+    // As simplelogger.properties: awslogs ships stdout.
+    AccessLog accessLog = accessLogOut == null ? AccessLog.toStdout() : new AccessLog(accessLogOut, true);
+    try {
+      Dispatcher dispatcher =
+          new Dispatcher(router, instrumenter, openTelemetry.getPropagators().getTextMapPropagator(), metrics,
+              maxConcurrentRequests, judge, accessLog);
+      ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+      server.createContext("/", dispatcher);
+      server.setExecutor(executor);
+      server.start();
+      return new AppServer(server, executor, accessLog);
+    } catch (RuntimeException | Error e) {
+      accessLog.close(Duration.ZERO); // no writer thread left behind by a failed start
+      server.stop(0);
+      throw e;
+    }
   }
 
   public int port() {
@@ -80,7 +100,14 @@ public final class AppServer {
       executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    accessLog.close(); // the finished requests' lines are written before the SDK's flush and the exit
+  }
+
+  /**
+   * Writes the access log's queued lines within {@code bound} and returns how many were left unwritten (stdout
+   * blocked). Called after the SDK's flush: a blocked stdout can then cost log lines, never spans.
+   */
+  public int closeAccessLog(Duration bound) {
+    return accessLog.close(bound);
   }
 
   private static void setIfAbsent(String key, String value) {

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpHandler;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,12 +35,13 @@ final class Dispatcher implements HttpHandler {
   Dispatcher(
       Router router,
       Instrumenter<ServerRequest, Integer> instrumenter,
+      TextMapPropagator propagator,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
       TraceHeaderJudge judge,
       AccessLog accessLog) {
     this.router = Objects.requireNonNull(router, "router");
-    this.spans = new ServerSpans(instrumenter);
+    this.spans = new ServerSpans(instrumenter, propagator);
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.permits = new Semaphore(maxConcurrentRequests);
     this.judge = Objects.requireNonNull(judge, "judge");
@@ -101,7 +103,7 @@ final class Dispatcher implements HttpHandler {
     ServerRequest request =
         new ServerRequest(head, match.template(), rejected != null ? TraceHeaders.ALL_HIDDEN : traceHeaders);
     Context started = spans.start(request);
-    Context context = started != null ? started : Context.root();
+    Context context = started != null ? started : spans.propagatedOnly(request);
     Response response;
     Throwable error = null;
     try (Scope ignored = context.makeCurrent()) {
@@ -113,7 +115,8 @@ final class Dispatcher implements HttpHandler {
       logger.error("unhandled error in {} {}", method, match.template(), e);
       response = Response.error(500, "internal_error", "internal error", Map.of());
     }
-    String xrayTraceId = ServerSpans.withTraceId(response, context);
+    // Only our own span is named; a context that was only propagated (SDK disabled) is not ours to name.
+    String xrayTraceId = started == null ? null : ServerSpans.withTraceId(response, started);
     long bytes = 0;
     try {
       bytes = write(exchange, response);
@@ -124,8 +127,8 @@ final class Dispatcher implements HttpHandler {
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);
-      accessLog.log(method, truncate(path), api, response.status(), Math.round(millis), bytes,
-          xrayTraceId, xrayTraceId == null ? null : Span.fromContext(context).getSpanContext().getSpanId());
+      accessLog.log(truncate(method, 16), truncate(path, 200), api, response.status(), Math.round(millis), bytes,
+          xrayTraceId, xrayTraceId == null ? null : Span.fromContext(started).getSpanContext().getSpanId());
     }
   }
 
@@ -165,10 +168,11 @@ final class Dispatcher implements HttpHandler {
     return bytes.length;
   }
 
-  private static String truncate(String path) {
-    if (path == null) {
+  /** Bounds what a client controls in the line (and so the access log's queue in bytes, not only in lines). */
+  private static String truncate(String text, int max) {
+    if (text == null) {
       return "-";
     }
-    return path.length() > 200 ? path.substring(0, 200) + "…" : path;
+    return text.length() > max ? text.substring(0, max) + "…" : text;
   }
 }

@@ -3,6 +3,7 @@ package com.example.ecsotel.http;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import java.io.IOException;
 import java.net.URI;
@@ -20,16 +21,21 @@ import java.util.Objects;
 public final class OutgoingHttp implements AutoCloseable {
   private final HttpClient client;
   private final Instrumenter<ClientRequest, HttpResponse<?>> instrumenter;
+  private final TextMapPropagator propagator;
   private final Duration timeout;
 
   public OutgoingHttp(OpenTelemetry openTelemetry, Duration timeout) {
     this(openTelemetry, timeout, true);
   }
 
-  /** {@code traced=false}: OTEL_SDK_DISABLED=true, no CLIENT span, no attributes, no metrics, no headers. */
+  /**
+   * {@code traced=false}: OTEL_SDK_DISABLED=true, no CLIENT span, no attributes, no metrics; the configured
+   * propagators still put the caller's trace context on the wire (none with the no-op API: {@code none}).
+   */
   public OutgoingHttp(OpenTelemetry openTelemetry, Duration timeout, boolean traced) {
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.instrumenter = HttpTelemetry.client(Objects.requireNonNull(openTelemetry, "openTelemetry"), traced);
+    this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
     this.client =
         HttpClient.newBuilder()
             .connectTimeout(timeout)
@@ -43,6 +49,7 @@ public final class OutgoingHttp implements AutoCloseable {
     request.headers().putAll(extraHeaders);
     Context parent = Context.current();
     if (!instrumenter.shouldStart(parent, request)) {
+      propagator.inject(parent, request, ClientAttributesGetter.INSTANCE); // the caller's context, unchanged
       return send(request).statusCode();
     }
     Context context = instrumenter.start(parent, request);

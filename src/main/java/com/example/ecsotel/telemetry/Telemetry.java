@@ -7,7 +7,6 @@ import io.opentelemetry.contrib.awsxray.propagator.AwsXrayPropagator;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -18,11 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place that owns the OpenTelemetry SDK: it builds it through the autoconfigure module (so
@@ -30,8 +26,6 @@ import org.slf4j.LoggerFactory;
  * down. Everything else in the app sees only the {@link OpenTelemetry} API.
  */
 public final class Telemetry implements AutoCloseable {
-  private static final Logger logger = LoggerFactory.getLogger(Telemetry.class);
-
   /** Defaults that differ from the SDK's own ({@link SdkDefaults}); any OTEL_* variable overrides them. */
   static final Map<String, String> DEFAULTS = SdkDefaults.PROPERTIES;
 
@@ -60,14 +54,18 @@ public final class Telemetry implements AutoCloseable {
   /**
    * No SDK at all: the no-op API, nothing built, nothing to flush. The benchmark's zero baseline (variant
    * {@code none}) that OTEL_SDK_DISABLED=true is measured against: a disabled autoconfigured SDK still reads its
-   * configuration and builds the resource at start; per request both must cost the same, i.e. nothing.
+   * configuration and builds the resource at start. "None" means none: unlike a disabled SDK it does not propagate
+   * trace context either, so per request it costs nothing and a disabled SDK costs only the header extraction.
    */
   public static Telemetry none(TelemetryConfig config) {
     Objects.requireNonNull(config, "config");
     return new Telemetry(null, OpenTelemetry.noop(), Resource.getDefault(), List.of());
   }
 
-  /** What handlers use: the SDK, or the no-op API when OTEL_SDK_DISABLED=true. */
+  /**
+   * What handlers use: the SDK; with OTEL_SDK_DISABLED=true the no-op API with the configured propagators (trace
+   * context still passes through); with {@link #none} the bare no-op API (no propagation either).
+   */
   public OpenTelemetry openTelemetry() {
     return api;
   }
@@ -85,34 +83,9 @@ public final class Telemetry implements AutoCloseable {
     return resource;
   }
 
-  /** Flushes every finished span and the last metric collection, then stops the SDK. */
+  /** Flushes every finished span and the last metric collection, then stops the SDK, within {@code timeout}. */
   public boolean shutdown(Duration timeout) {
-    if (sdk == null) {
-      return true;
-    }
-    // SDK first: its final metric collection still needs the observable callbacks registered.
-    // OpenTelemetrySdk.shutdown() itself can block (the metric reader joins its final export, and
-    // exporters retry with backoff when the collector is gone), so bound it from another thread.
-    AtomicBoolean success = new AtomicBoolean();
-    Thread flusher = Thread.ofPlatform().daemon().name("otel-shutdown").start(() -> {
-      CompletableResultCode result = sdk.shutdown();
-      success.set(result.join(timeout.toMillis(), TimeUnit.MILLISECONDS).isSuccess());
-    });
-    try {
-      if (!flusher.join(timeout)) {
-        logger.warn("OpenTelemetry SDK shutdown did not complete within {}", timeout);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    for (AutoCloseable closeable : closeables) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        logger.warn("closing {} failed", closeable, e);
-      }
-    }
-    return success.get();
+    return sdk == null || SdkShutdown.run(sdk, closeables, timeout);
   }
 
   @Override
@@ -197,10 +170,10 @@ public final class Telemetry implements AutoCloseable {
               .disableShutdownHook()
               .build();
       OpenTelemetrySdk sdk = autoConfigured.getOpenTelemetrySdk();
-      // A disabled SDK still builds (unexported) spans and metric storage on every request; the
-      // no-op API costs nothing, so OTEL_SDK_DISABLED=true really is the zero-telemetry baseline.
+      // Disabled: no spans, no metrics, but the configured propagators (the spec: OTEL_SDK_DISABLED "has no
+      // effect on propagators configured through OTEL_PROPAGATORS"; autoconfigure 1.67.0 builds them first).
       if (sdkDisabled.get()) {
-        return new Telemetry(sdk, OpenTelemetry.noop(), finalResource.get(), closeables);
+        return new Telemetry(sdk, OpenTelemetry.propagating(sdk.getPropagators()), finalResource.get(), closeables);
       }
       if (runtimeMetrics) {
         closeables.add(RuntimeTelemetry.create(sdk));
