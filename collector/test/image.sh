@@ -63,7 +63,9 @@ check "/healthcheck exits non-zero when the collector is not up (rc=$rc)" test $
 
 # Default CMD loads the shipped config from /etc/otel-config.yaml: without the ECS metadata URI it
 # stops with the documented message (which proves that config, and not another, was loaded).
-out=$(timeout 60 docker run --rm --network none -e AWS_REGION=us-west-2 \
+# COLLECTOR_STORAGE_DIR: file_storage needs an existing directory at validation; on ECS that is the task
+# volume at the default path, here no volume is mounted, so the image's writable /tmp stands in.
+out=$(timeout 60 docker run --rm --network none -e AWS_REGION=us-west-2 -e COLLECTOR_STORAGE_DIR=/tmp \
   -e AMP_REMOTE_WRITE_URL=http://127.0.0.1:4511/workspaces/ws-local/api/v1/remote_write \
   -e AWS_ACCESS_KEY_ID=AKIDEXAMPLE -e AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY \
   -e AWS_EC2_METADATA_DISABLED=true "$TAG" 2>&1)
