@@ -141,6 +141,10 @@ class EcsMetadataStandinTest {
 
   @Test
   void statsCountersIncreaseOverTime() throws Exception {
+    // Both containers have dependsOn (the collector waits for collector-storage-init, the app for the collector):
+    // each is created once it runs, and its own first call is the sign of that, as the collector's ecs detector
+    // makes at its start.
+    json("/v4/aws-otel-collector");
     JsonNode first = json("/v4/sample-app/task/stats");
     clock.advance(Duration.ofSeconds(10));
     JsonNode second = json("/v4/sample-app/task/stats");
