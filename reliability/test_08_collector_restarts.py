@@ -54,6 +54,22 @@ def wait_spans(expected: int, timeout: float) -> float:
     return time.monotonic() - t0
 
 
+def set_backends(state: str) -> None:
+    """X-Ray and AMP stand-ins both answer `state` ("503" or "ok")."""
+    for base in (XRAY, AMP):
+        set_fault(base, state)
+
+
+def delivery(load: Load, timeout: float) -> tuple[int, int, int, int, float]:
+    """(requests served, spans expected, spans received, spans lost, seconds until all arrived) once the spans of
+    every served request had `timeout` seconds to reach X-Ray's OTLP endpoint."""
+    served = sum(1 for s in load.samples if s.status == 200)
+    expected = SPANS_PER_ORDER * served
+    drained = wait_spans(expected, timeout)
+    received = otlp_spans_received()
+    return served, expected, received, max(0, expected - received), drained
+
+
 def amp_gap(wall_start: float, wall_end: float) -> float | None:
     """Longest gap between the app's samples in Prometheus (through the AMP stand-in) around the outage. Measured,
     not asserted: the remote-write queue is in memory and a SIGKILL loses it. The samples sent after the restart
@@ -83,23 +99,16 @@ def test_sigkill_during_an_xray_and_amp_outage_loses_no_queued_span(otlp_collect
     try:
         time.sleep(3)
         wall_down = time.time()
-        for base in (XRAY, AMP):
-            set_fault(base, "503")
+        set_backends("503")
         time.sleep(down_s)
         timing = sigkill_and_restart(stack)
-        for base in (XRAY, AMP):
-            set_fault(base, "ok")
+        set_backends("ok")
         time.sleep(15)
         wall_end = time.time()
     finally:
-        for base in (XRAY, AMP):
-            set_fault(base, "ok")
+        set_backends("ok")
         load.stop()
-    served = sum(1 for s in load.samples if s.status == 200)
-    expected = SPANS_PER_ORDER * served
-    drained = wait_spans(expected, 120)
-    received = otlp_spans_received()
-    lost = max(0, expected - received)
+    served, expected, received, lost, drained = delivery(load, 120)
     gap = amp_gap(wall_down, wall_end)
     result = {"backend_down_before_kill_s": down_s, "ecs_restart_delay_s": ECS_RESTART_DELAY_S,
               **{k: v for k, v in timing.items() if not k.startswith("t_")}, "requests_served": served,
@@ -128,11 +137,7 @@ def test_sigkill_under_normal_traffic_restarted_like_ecs_loses_no_trace(otlp_col
         time.sleep(12)
     finally:
         load.stop()
-    served = sum(1 for s in load.samples if s.status == 200)
-    expected = SPANS_PER_ORDER * served
-    drained = wait_spans(expected, 60)
-    received = otlp_spans_received()
-    lost = max(0, expected - received)
+    served, expected, received, lost, drained = delivery(load, 60)
     time.sleep(METRIC_INTERVAL_MS / 1000 + 6)       # the app's counters reach Prometheus
     after = sdk_export_counters(SERVICE)
     sdk = {k: after[k] - before[k] for k in after}
