@@ -196,7 +196,7 @@ def main() -> None:
     ap.add_argument("--cpu-max", help='run the app in a cgroup with this CPU quota, "QUOTA PERIOD" in µs as in '
                     'cgroup v2 cpu.max, e.g. "25000 100000" for a 0.25-vCPU task (root)')
     ap.add_argument("--probe", help="also measure this health-check binary (healthcheck/ built here) and, for "
-                    "comparison, the JVM probe the image used before (com.example.ecsotel.HealthCheck)")
+                    "comparison, the JVM probe the image used before (bench/java/JvmHealthProbe.java)")
     a = ap.parse_args()
     if len(os.sched_getaffinity(0)) < 2:
         raise SystemExit("needs two CPUs: the app on CPU 0, this poller elsewhere")
@@ -216,6 +216,8 @@ def main() -> None:
             subprocess.run(["cc", "-O2", "-static", "-o", str(work / "rusage"), str(REPO / "bench" / "rusage.c")],
                            check=True)
             RUSAGE.append(str(work / "rusage"))
+            subprocess.run([str(Path(a.java).parent / "javac"), "-d", str(work / "probe"),
+                            str(REPO / "bench" / "java" / "JvmHealthProbe.java")], check=True)
         load = None
         if a.load_seconds:
             subprocess.run([str(Path(a.java).parent / "javac"), "-d", str(work / "tools"),
@@ -229,7 +231,7 @@ def main() -> None:
                 if a.probe and n == 0 and mode in ("plain", "aot"):
                     probes = ([a.probe] if mode == "aot" else
                               [a.java, "-Xmx16m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
-                               "-cp", str(jar), "com.example.ecsotel.HealthCheck"])
+                               "-cp", str(work / "probe"), "JvmHealthProbe"])
                 runs[mode].append(first_200(a.java, jar, cache if MODES[mode][1] else None, work, n, probes, load,
                                             mode))
                 print(f"run {n + 1}/{a.runs} {mode}: " + ", ".join(f"{x:.2f}" for x in runs[mode][-1]), flush=True)
@@ -263,7 +265,7 @@ def main() -> None:
                       "bench/rusage.c):",
                       "", "| probe | CPU per probe, ms (user+system) | peak RSS, MiB |", "|---|---|---|",
                       f"| `/app/healthcheck` (healthcheck/, static Go) | {bin_ms:.1f} | {bin_kib / 1024:.1f} |",
-                      f"| before: a JVM running `com.example.ecsotel.HealthCheck` | {jvm_ms:.0f} | {jvm_kib / 1024:.0f} |"]
+                      f"| before: a JVM probe (`bench/java/JvmHealthProbe.java`, formerly the app's `HealthCheck`) | {jvm_ms:.0f} | {jvm_kib / 1024:.0f} |"]
         text = "\n".join(lines) + "\n"
         a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_text(text)

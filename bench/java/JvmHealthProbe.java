@@ -1,16 +1,15 @@
-package com.example.ecsotel;
-
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 
 /**
- * Container health probe for images without curl:
- * {@code java -cp /app/sample-app.jar com.example.ecsotel.HealthCheck}. Exits 0 when
+ * The JVM health probe the image ran before /app/healthcheck (com.example.ecsotel.HealthCheck, removed from
+ * the app), kept here only so that bench/aot_startup.py --probe can measure what the static probe saves:
+ * {@code java -cp DIR JvmHealthProbe}. Exits 0 when
  * {@code GET http://127.0.0.1:$PORT/health} answers 200 within two seconds, else 1. JDK only.
  */
-public final class HealthCheck {
-  private HealthCheck() {}
+public final class JvmHealthProbe {
+  private JvmHealthProbe() {}
 
   public static void main(String[] args) {
     System.exit(check(System.getenv("PORT")) ? 0 : 1);
