@@ -6,7 +6,10 @@
 # Builds src/main of each git ref into OUTDIR/<ref>, compiles the current UnsampledPathProbe against it, and
 # runs the probe in alternating fresh JVMs (A B A B ...), each pinned to CPU 0 (the JVM then sizes itself for
 # one CPU, as on a 0.25-vCPU task) with wrk on CPU 1, all inside a network namespace of its own (loopback only).
-# Results: OUTDIR/<ref>-<run>.txt, one line per wrk window (see UnsampledPathProbe), and a median summary.
+# Results: OUTDIR/<ref>-<mode>-<run>.txt, one line per wrk window (see UnsampledPathProbe), and a median summary.
+# AB_JAVA_OPTS_A / AB_JAVA_OPTS_B: extra JVM flags for A's or B's JVMs (e.g. AB_JAVA_OPTS_B=-XX:TieredStopAtLevel=1
+# with the same ref on both sides, issue 21's JIT question); a side with flags gets "+a" or "+b" in its file and row
+# names, so that the same ref:mode on both sides stays two rows.
 set -euo pipefail
 out=$1 mode=$2 a=$3 b=$4 runs=${5:-2} warm=${6:-30} window=${7:-5} rounds=${8:-3}
 here=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -28,30 +31,35 @@ build() { # ref -> OUTDIR/<ref>/{classes,probe}
     "$here/src/test/java/com/example/ecsotel/perf/UnsampledPathProbe.java"
 }
 build "${a%%:*}"; build "${b%%:*}"
+name() { # spec side -> the file/row name: <ref>-<mode>, "+a"/"+b" appended when that side has extra JVM flags
+  local ref=${1%%:*} m=$mode opts tag
+  [[ $1 == *:* ]] && m=${1#*:}
+  if [ "$2" = A ]; then opts=${AB_JAVA_OPTS_A:-} tag=+a; else opts=${AB_JAVA_OPTS_B:-} tag=+b; fi
+  echo "$ref-$m${opts:+$tag}"
+}
 for run in $(seq 1 "$runs"); do
-  for spec in "$a" "$b"; do
+  for side in A B; do
+    if [ $side = A ]; then spec=$a opts=${AB_JAVA_OPTS_A:-}; else spec=$b opts=${AB_JAVA_OPTS_B:-}; fi
     ref=${spec%%:*} m=$mode
     [[ $spec == *:* ]] && m=${spec#*:}
-    echo "run $run: $ref ($m)" >&2
+    echo "run $run: $ref ($m) $opts" >&2
     unshare --net bash -c "ip link set lo up && taskset -c 0 '$java_home/bin/java' -Xmx160m -XX:+ExitOnOutOfMemoryError \
-      -XX:-UsePerfData -cp '$out/$ref/classes:$out/$ref/probe:$cp' com.example.ecsotel.perf.UnsampledPathProbe \
-      $m $warm $window $rounds '$out/$ref-$m-$run.txt' | cat > /dev/null"
+      -XX:-UsePerfData $opts -cp '$out/$ref/classes:$out/$ref/probe:$cp' com.example.ecsotel.perf.UnsampledPathProbe \
+      $m $warm $window $rounds '$out/$(name "$spec" $side)-$run.txt' | cat > /dev/null"
   done
 done
-python3 - "$out" "$mode" "$a" "$b" <<'PY'
+python3 - "$out" "$(name "$a" A)" "$(name "$b" B)" <<'PY'
 import sys, glob, statistics as st
-out, mode, *specs = sys.argv[1:]
+out, *names = sys.argv[1:]
 rows = {}
-for spec in dict.fromkeys(specs):
-    ref, _, m = spec.partition(":")
-    m = m or mode
-    for f in glob.glob(f"{out}/{ref}-{m}-*.txt"):
+for name in dict.fromkeys(names):
+    for f in glob.glob(f"{out}/{name}-[0-9]*.txt"):
         for line in open(f):
             if line.startswith("#"):
                 continue
             m, scen, rnd, req, alloc, cpu, jit = line.split()
-            rows.setdefault((scen, f"{ref}:{m}"), []).append((float(alloc), float(cpu), int(jit), int(req)))
-print(f"{'scenario':12} {'ref:mode':18} {'n':>3} {'B/req med':>10} {'(min-max)':>15} {'CPU us/req med':>14} {'(min-max)':>13} {'JIT ms':>7}")
+            rows.setdefault((scen, name), []).append((float(alloc), float(cpu), int(jit), int(req)))
+print(f"{'scenario':12} {'ref-mode':18} {'n':>3} {'B/req med':>10} {'(min-max)':>15} {'CPU us/req med':>14} {'(min-max)':>13} {'JIT ms':>7}")
 for (scen, ref), v in sorted(rows.items()):
     a = [x[0] for x in v]; c = [x[1] for x in v]
     print(f"{scen:12} {ref:18} {len(v):3} {st.median(a):10.0f} {min(a):7.0f}-{max(a):<7.0f} {st.median(c):14.2f} "
