@@ -2,6 +2,7 @@ package com.example.standins;
 
 import com.example.standins.admin.StandinStats;
 import java.util.List;
+import java.util.Map;
 
 /** One stand-in service: its routes, plus the hooks the shared admin API calls. */
 public interface Standin {
@@ -14,6 +15,11 @@ public interface Standin {
   /** Stored documents for GET /admin/segments; empty for stand-ins that store none. */
   default List<?> storedSegments() {
     return List.of();
+  }
+
+  /** Extra top-level keys for GET /admin/stats (e.g. X-Ray's store evictions); none by default. */
+  default Map<String, Object> adminStats() {
+    return Map.of();
   }
 
   /** PUT /admin/sampling-rules; only the X-Ray stand-in has rules. */

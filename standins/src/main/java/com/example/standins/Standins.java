@@ -34,7 +34,7 @@ public final class Standins implements AutoCloseable {
     requireNonNull(config, "config");
     requireNonNull(clock, "clock");
     List<StandinServer> started = new ArrayList<>();
-    SegmentStore segments = SegmentStore.create(config.segmentCapacity());
+    SegmentStore segments = SegmentStore.create(config.segmentCapacity(), config.segmentMaxBytes());
     Optional<ZipkinFeed> zipkin = config.zipkinUrl().map(url -> ZipkinFeed.start(url, segments, clock));
     try {
       started.add(StandinServer.start(XRayStandin.create(

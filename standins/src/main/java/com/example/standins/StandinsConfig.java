@@ -1,6 +1,7 @@
 package com.example.standins;
 
 import com.example.standins.sigv4.Credentials;
+import com.example.standins.xray.SegmentStore;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,6 +24,7 @@ public record StandinsConfig(
     Set<String> ampWorkspaces,
     List<String> s3Buckets,
     int segmentCapacity,
+    long segmentMaxBytes,
     Optional<Path> samplingRulesFile,
     Optional<URI> zipkinUrl) {
 
@@ -42,7 +44,9 @@ public record StandinsConfig(
         env.getOrDefault("STANDIN_REGION", "us-west-2"),
         list(env.getOrDefault("AMP_WORKSPACE_IDS", "ws-local")).stream().collect(Collectors.toUnmodifiableSet()),
         list(env.getOrDefault("S3_BUCKETS", "ecs-otel-sample-bucket")),
-        Integer.parseInt(env.getOrDefault("SEGMENT_STORE_CAPACITY", "20000")),
+        (int) positive(env, "SEGMENT_STORE_CAPACITY", 20000, Integer.MAX_VALUE),
+        // Bound on the stored segment texts (sum of their lengths); unset: one eighth of the heap.
+        positive(env, "SEGMENT_STORE_MAX_BYTES", SegmentStore.defaultMaxBytes(), Long.MAX_VALUE),
         // The X-Ray rules to serve at start (deploy/xray-sampling-rules.json); unset: X-Ray's default rule.
         Optional.ofNullable(env.get("SAMPLING_RULES_FILE")).filter(v -> !v.isBlank()).map(Path::of),
         // A Zipkin server to feed with every accepted segment (the local trace UI); unset: none.
@@ -71,6 +75,22 @@ public record StandinsConfig(
       throw new IllegalArgumentException(name + " must be a port number, got " + value);
     }
     return port;
+  }
+
+  private static long positive(Map<String, String> env, String name, long defaultValue, long max) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      return defaultValue;
+    }
+    try {
+      long parsed = Long.parseLong(value.strip());
+      if (parsed > 0 && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(name + " must be a whole number from 1 to " + max + ", got " + value);
   }
 
   private static List<String> list(String csv) {

@@ -1,6 +1,7 @@
 package com.example.standins;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.example.standins.sigv4.Credentials;
 import java.net.URI;
@@ -22,6 +23,23 @@ class StandinsTest {
     assertThat(config.credentials().accessKeyId()).isEqualTo(Credentials.EXAMPLE.accessKeyId());
     assertThat(config.region()).isEqualTo("us-west-2");
     assertThat(config.ampWorkspaces()).containsExactly("ws-local");
+    assertThat(config.segmentCapacity()).isEqualTo(20000);
+    assertThat(config.segmentMaxBytes()).isEqualTo(Runtime.getRuntime().maxMemory() / 8);
+  }
+
+  @Test
+  void segmentStoreBoundsAreReadAndBadValuesNameTheVariable() {
+    StandinsConfig config = StandinsConfig.fromEnvironment(Map.of(
+        "SEGMENT_STORE_CAPACITY", "500", "SEGMENT_STORE_MAX_BYTES", "1048576"));
+    assertThat(config.segmentCapacity()).isEqualTo(500);
+    assertThat(config.segmentMaxBytes()).isEqualTo(1048576);
+    for (String bad : new String[] {"lots", "0", "-1", "64m", "1.5"}) {
+      assertThatThrownBy(() -> StandinsConfig.fromEnvironment(Map.of("SEGMENT_STORE_MAX_BYTES", bad)))
+          .as(bad).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("SEGMENT_STORE_MAX_BYTES").hasMessageContaining(bad);
+    }
+    assertThatThrownBy(() -> StandinsConfig.fromEnvironment(Map.of("SEGMENT_STORE_CAPACITY", "3000000000")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SEGMENT_STORE_CAPACITY");
   }
 
   @Test

@@ -35,6 +35,7 @@ public final class AdminApi {
     return switch (route) {
       case "GET /admin/stats" -> {
         Map<String, Object> body = new LinkedHashMap<>(stats.snapshot());
+        body.putAll(standin.adminStats());
         body.put("standin", standin.name());
         body.put("fault", faults.describe());
         yield Reply.json(200, body);

@@ -142,6 +142,12 @@ public final class XRayStandin implements Standin {
     return store.all().stream().map(SegmentStore.Stored::document).toList();
   }
 
+  /** How many stored documents the store's count or byte bound dropped (not part of the received counters). */
+  @Override
+  public Map<String, Object> adminStats() {
+    return Map.of("evictedSegments", store.evicted());
+  }
+
   @Override
   public Reply putSamplingRules(byte[] body) {
     try {

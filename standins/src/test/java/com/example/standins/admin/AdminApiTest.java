@@ -75,6 +75,25 @@ class AdminApiTest {
   }
 
   @Test
+  void storeEvictionsAreCountedApartAndNeverLowerTheReceivedCounters() throws Exception {
+    server.close();
+    Clock clock = Clock.systemUTC();
+    server = StandinServer.start(XRayStandin.create(
+        SigV4Verifier.create(Credentials.EXAMPLE, TestSigning.REGION, "xray", clock),
+        SegmentStore.create(1), SamplingRules.create(clock)), "127.0.0.1", 0);
+    for (int i = 0; i < 3; i++) {
+      assertThat(putSegment().statusCode()).isEqualTo(200);
+    }
+    JsonNode stats = json(admin("GET", "/admin/stats", null));
+    assertThat(stats.path("received").path("segments").asLong()).isEqualTo(3);
+    assertThat(stats.path("accepted").path("POST /TraceSegments").asLong()).isEqualTo(3);
+    assertThat(stats.path("evictedSegments").asLong()).isEqualTo(2);
+    assertThat(json(admin("GET", "/admin/segments", null))).hasSize(1);
+    admin("POST", "/admin/reset", null);
+    assertThat(json(admin("GET", "/admin/stats", null)).path("evictedSegments").asLong()).isZero();
+  }
+
+  @Test
   void segmentsEndpointReturnsStoredDocumentsAndResetClearsThem() throws Exception {
     putSegment();
     JsonNode segments = json(admin("GET", "/admin/segments", null));
