@@ -160,7 +160,8 @@ class Sender:
     `max_seconds`; counts the collector's answers (200 accepted, 503/429 refused: the receiver's "retry later").
     Paced, not flat out: memory_limiter checks once per check_interval (1 s) and its spike limit is the margin for what
     arrives in between; with a loopback sender flat out, the Go heap was at 183 MiB at the limiter's first check, 1 s
-    in: more than any spike limit of a 320 MiB container allows (measured, docs/reliability.md)."""
+    in: more than any spike limit of a 320 MiB container allows (measured on the former in-memory queue path; flat out
+    on awsxray no setting holds either: docs/reliability.md, "Flat out, no setting holds")."""
     url: str
     body_fn: object               # () -> bytes
     threads: int = 2
