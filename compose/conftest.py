@@ -235,7 +235,7 @@ def task(compose_words, image_env, collector_launch, logdir: Path):
     try:
         compose.up()
         healthy = settle(lambda: not compose.unhealthy(), 180,
-                         "every container healthy (stand-ins, collector /healthcheck, both apps' HealthCheck)")
+                         "every container healthy (stand-ins, collector /healthcheck, both apps' /app/healthcheck)")
         ns = TaskNamespace(compose.pid("task"))
         try:
             settle(lambda: ns.get(f"{ZIPKIN}/health", timeout=5).status == 200, 120, "Zipkin's /health")

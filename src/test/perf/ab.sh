@@ -10,6 +10,8 @@
 # AB_JAVA_OPTS_A / AB_JAVA_OPTS_B: extra JVM flags for A's or B's JVMs (e.g. AB_JAVA_OPTS_B=-XX:TieredStopAtLevel=1
 # with the same ref on both sides, issue 21's JIT question); a side with flags gets "+a" or "+b" in its file and row
 # names, so that the same ref:mode on both sides stays two rows.
+# The flags must be plain space-separated words (no quotes, spaces inside a flag, $ or glob characters): they are
+# pasted into the bash -c command line below.
 set -euo pipefail
 out=$1 mode=$2 a=$3 b=$4 runs=${5:-2} warm=${6:-30} window=${7:-5} rounds=${8:-3}
 here=$(cd "$(dirname "$0")/../../.." && pwd)
