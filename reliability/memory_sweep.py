@@ -129,7 +129,7 @@ def _bursts_refused(res: dict) -> str:
 def summary(groups: dict[str, list[tuple]]) -> None:
     # At X-Ray: the segments the X-Ray stand-in received over the same span (on the awsxray path an accepted span waits
     # in the receiver for the exporter; an export that timed out on the collector's side may still have arrived).
-    print("\n| combination | runs (pass) | sender req/s | kept spans | exported spans | refused spans | peak anon MiB | "
+    print("\n| combination | runs (pass) | sender req/s | kept spans | at X-Ray | refused spans | peak anon MiB | "
           "anon bound MiB | health probes 200 | accepts again after s | bursts refused | OOM kills |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, rows in groups.items():
