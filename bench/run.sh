@@ -32,12 +32,6 @@ log() { echo "[bench/run] $*" >&2; }
 if [[ -n ${BENCH_JAVA_HOME:-} ]]; then JAVA_HOME_BENCH=$BENCH_JAVA_HOME; else find_java; JAVA_HOME_BENCH=$JDK_HOME; fi
 export BENCH_JAVA_HOME=$JAVA_HOME_BENCH
 
-# BENCH_NETNS=1: run the whole benchmark in a private network namespace (its own loopback), so it
-# neither collides with nor disturbs a stack on the host's loopback (e2e suite) that uses the same ports.
-if [[ ${BENCH_NETNS:-0} == 1 && -z ${BENCH_IN_NETNS:-} ]]; then
-  export BENCH_IN_NETNS=1
-  exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
-fi
 
 [[ -x $JAVA_HOME_BENCH/bin/java ]] || { log "need a JDK at $JAVA_HOME_BENCH (BENCH_JAVA_HOME)"; exit 2; }
 mkdir -p "$CACHE"
@@ -112,6 +106,15 @@ done
 
 # App JVM flags and collector GOGC/GOMEMLIMIT: bench/shipped.py reads them from task-definition.json
 # (BENCH_JAVA_OPTS / BENCH_COLLECTOR_ENV override).
+
+# BENCH_NETNS=1: run the measurement in a private network namespace (its own loopback), so it neither collides
+# with nor disturbs a stack on the host's loopback (e2e suite) that uses the same ports. Entered only here, after
+# everything above is installed and built (the namespace has no route out: apt, Maven and the Go proxy would
+# fail in it); the re-run inside finds all of it cached.
+if [[ ${BENCH_NETNS:-0} == 1 && -z ${BENCH_IN_NETNS:-} ]]; then
+  export BENCH_IN_NETNS=1
+  exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
 
 # The report's censoring rules on synthetic rounds (instant): a broken rule fails here, not in a 40-minute run.
 "$VENV/bin/python" "$HERE/report_warmup_cpu.py" >&2 || { log "report_warmup_cpu self-check failed"; exit 2; }
