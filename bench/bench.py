@@ -38,7 +38,9 @@ from settings import (ENDPOINTS, FIXED_RPS, JAVA, LIMITS, PROFILE, REPO, RESULTS
 import cpus
 import harness
 from harness import say
-from report import goals, markdown, plot, summarize, write_readme
+from goals import goals
+from render import markdown, plot, write_readme
+from report import summarize
 
 # A run also imports pipeline.py, variant.py, warmup.py (in main() and run_rounds()), which start the stack through
 # e2e/stack.py: that needs pytest and botocore (bench/run.sh's venv). --readme needs only the standard library.

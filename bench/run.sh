@@ -116,8 +116,9 @@ if [[ ${BENCH_NETNS:-0} == 1 && -z ${BENCH_IN_NETNS:-} ]]; then
   exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 
-# The report's censoring rules on synthetic rounds (instant): a broken rule fails here, not in a 40-minute run.
+# The report's censoring rules and goals on synthetic rounds (instant): a broken rule fails here, not in a 2-hour run.
 "$VENV/bin/python" "$HERE/report_warmup_cpu.py" >&2 || { log "report_warmup_cpu self-check failed"; exit 2; }
+"$VENV/bin/python" "$HERE/goals.py" >&2 || { log "goals self-check failed"; exit 2; }
 
 ENTRY=bench.py
 if [[ ${1:-} == --profile ]]; then ENTRY=profile.py; shift; fi
