@@ -9,6 +9,8 @@
 #   bench/run.sh --smoke    a few seconds of load per variant, 1 round (CI: checks the pipeline runs)
 #   bench/run.sh --rounds 7 more rounds
 #   bench/run.sh --profile [--variants on,disabled]   per-thread CPU of warm app JVMs instead (profile.py)
+#   bench/run.sh --durability [--rounds 3]   the collector alone: the durable trace queue on disk vs in memory
+#                           (durability.py: CPU, bytes written and RSS per 1,000 spans, otlp_http/xray)
 #
 # Environment: BENCH_JAVA_HOME (default: the image's JDK major, as the suites pick it: e2e/lib.sh find_java), BENCH_JAVA_OPTS (app JVM flags, default
 # those of task-definition.json's app container), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
@@ -122,6 +124,7 @@ fi
 
 ENTRY=bench.py
 if [[ ${1:-} == --profile ]]; then ENTRY=profile.py; shift; fi
+if [[ ${1:-} == --durability ]]; then ENTRY=durability.py; shift; fi
 
 # bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
 "$VENV/bin/python" "$HERE/$ENTRY" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
