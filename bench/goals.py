@@ -72,47 +72,68 @@ def goals(summary: dict, traces_exporter: str = "awsxray") -> list[dict]:
 
 def _self_check() -> None:
     """The goals against `none` on synthetic rounds (no benchmark needed); bench/run.sh runs this before every run:
-    a differences-and-ratios mix-up fails here, not after two hours of measuring."""
+    a ratio turned round, a window or unit mixed up, fails here, not after two hours of measuring. Each endpoint and
+    window gets its own values, and each goal kind is seen both met and missed."""
     from report import summarize
     from render import markdown
 
-    def run(variant, tag, rps, cpu_us, alloc):
-        ep_sat = {"rps": rps, "app_cpu_us_per_req": cpu_us, "cpu": {}}
-        lat = {"latency_ms": {"p50": 0.2, "p95": 0.4, "p99": 1.0}, "alloc_per_req": alloc, "late_sends": 0}
-        su = {"collector_rss_max": 2**27, "app_cpu_us_per_req": cpu_us * 3, "completed_requests": 10_000,
+    def run(variant, tag, rps, cpu_us, alloc, p99_1k=1.0, warm_s=20.0, whole=1000.0):
+        """rps, cpu_us, alloc: {endpoint: value}; the 1,000 req/s window allocates 7 KiB more than the fixed-rate
+        one, and its p99 is p99_1k where the fixed-rate window's is always 1.0."""
+        lat = lambda ep, p99, extra: {"latency_ms": {"p50": 0.2, "p95": 0.4, "p99": p99},
+                                      "alloc_per_req": alloc[ep] + extra, "late_sends": 0}
+        su = {"collector_rss_max": 2**27, "app_cpu_us_per_req": cpu_us["orders"] * 3, "completed_requests": 10_000,
               "delivered_spans": 40_000, "collector_cpu_s": 1.0, "collector_cpu_s_net": 0.8,
-              "collector_background_cpu_per_s": 0.005, "collector_drops": {}, "app_role_us_per_req": {"http": cpu_us}}
+              "collector_background_cpu_per_s": 0.005, "collector_drops": {},
+              "app_role_us_per_req": {"http": cpu_us["orders"] * 2, "jit": cpu_us["orders"]}}
         sus = {"completed_requests": {ep: 1000 for ep in ENDPOINTS}, "delivered_spans": 5000, "collector_cpu_s": 0.1,
                "collector_drops": {}, "standins_cpu_s": 0.1}
-        return {"variant": variant, "tag": tag, "sat": {ep: dict(ep_sat) for ep in ENDPOINTS},
-                "rate": {ep: dict(lat) for ep in ENDPOINTS}, "rate_1k": {ep: dict(lat) for ep in ENDPOINTS},
+        w = {"quiet": True, "seconds": warm_s, "warmup_s": warm_s + 4, "jit_cpu_s": 1.0, "compile_ms_total": 900.0,
+             "app_cpu_s": 5.0}
+        return {"variant": variant, "tag": tag,
+                "sat": {ep: {"rps": rps[ep], "app_cpu_us_per_req": cpu_us[ep], "cpu": {}} for ep in ENDPOINTS},
+                "rate": {ep: lat(ep, 1.0, 0) for ep in ENDPOINTS}, "rate_1k": {ep: lat(ep, p99_1k, 7168) for ep in ENDPOINTS},
                 "first_200_s": 1.0, "app_rss_sat_max": 2**28, "app_rss_rate_max": 2**28, "collector_rss_max": 2**27,
                 "collector_rss_anon_max": 2**26, "sustainable": su, "sustained": sus,
                 "overload": {"completed_requests": {ep: 1000 for ep in ENDPOINTS}, "delivered_spans": 5000},
-                "rates": {"low": {ep: 5000.0 for ep in ENDPOINTS}}}
+                "rates": {"low": {ep: 5000.0 for ep in ENDPOINTS}}, "warmup": w, "warmup_sat": w,
+                "whole_task": {"requests_per_cpu_s": whole, "cpu_mode": "shared"}}
 
+    E = lambda orders, root: {"orders": orders, "root": root}
     tags = ("r1", "r2", "r3")
-    runs = ([run("none", t, 20_000, 40.0, 15_000) for t in tags]
-            + [run("disabled", t, 19_900, 40.5, 15_100) for t in tags]
-            + [run("shipped", t, 19_500, 44.0, 16_500) for t in tags]       # +4 µs (missed), +1,500 B (missed)
-            + [run("on", t, 12_000, 60.0, 20_000) for t in tags]
-            + [run("agent", t, 10_000, 70.0, 22_000) for t in tags])
+    runs = ([run("none", t, E(20_000, 24_000), E(40.0, 30.0), E(15_000, 14_000)) for t in tags]
+            + [run("disabled", t, E(19_900, 24_100), E(40.5, 30.2), E(15_100, 14_050)) for t in tags]
+            # orders: +4 µs and +1,500 B (missed), p99 at 1,000 req/s 1.2x (missed); root: +2 µs, +500 B (met)
+            + [run("shipped", t, E(19_500, 21_600), E(44.0, 32.0), E(16_500, 14_500), p99_1k=1.2, warm_s=36.0,
+                   whole=850.0) for t in tags]
+            + [run("on", t, E(12_000, 20_000), E(60.0, 40.0), E(20_000, 16_000)) for t in tags]
+            + [run("agent", t, E(10_000, 14_000), E(70.0, 50.0), E(22_000, 18_000)) for t in tags])
     spans = {v: {"orders": 4, "root": 1} for v in ("on", "shipped", "agent")}
     summary = summarize(runs, spans, {"app": 704 * 2**20, "collector": 320 * 2**20})
     assert summary["baseline"] == "none", summary["baseline"]
     by = {x["goal"]: x for x in goals(summary)}
-    assert by["shipped ÷ none: throughput >= 0.95 (orders)"]["met"] is True
-    x = by["shipped − none: app CPU <= +3 µs per request, saturation (orders)"]
-    assert (x["value"], x["met"]) == ("+4.0", False), x
-    x = by["shipped − none: allocation <= +1 KiB per request (root)"]
-    assert (x["value"], x["met"]) == ("+1500 B", False), x
-    x = by["on ÷ none: throughput >= 0.80 (orders)"]
-    assert (x["value"], x["met"]) == ("0.600", False), x
-    assert by["on ÷ agent: throughput >= 1.3 (root)"]["value"] == "1.200"
-    assert by["disabled ÷ none: throughput within 0.95–1.05 (orders)"]["met"] is True
-    assert by["disabled − none: allocation within ±2% of none's (root)"]["met"] is True
-    x = by["on − none: app CPU per span <= 3 µs (sustainable rate, export included)"]
-    assert x["value"] == "15.00", x   # (180 - 120) µs per request ÷ 4 spans
+
+    def check(goal, value, met):
+        hit = [x for name, x in by.items() if name.startswith(goal)]
+        assert len(hit) == 1, (goal, list(by))
+        assert (hit[0]["value"], hit[0]["met"]) == (value, met), (goal, hit[0])
+
+    check("shipped ÷ none: throughput >= 0.95 (orders)", "0.975", True)
+    check("shipped ÷ none: throughput >= 0.95 (root)", "0.900", False)
+    check("shipped − none: app CPU <= +3 µs per request, saturation (orders)", "+4.0", False)
+    check("shipped − none: app CPU <= +3 µs per request, saturation (root)", "+2.0", True)
+    check("shipped − none: allocation <= +1 KiB per request (orders)", "+1500 B", False)
+    check("shipped − none: allocation <= +1 KiB per request (root)", "+500 B", True)
+    check("shipped ÷ none: p99 @ 1,000 req/s <= 1.10 (orders)", "1.200", False)
+    check("on − none: app CPU per span <= 3 µs", "15.00", False)   # (180 - 120) µs per request ÷ 4 spans
+    check("on ÷ none: throughput >= 0.80 (orders)", "0.600", False)
+    check("on ÷ none: throughput >= 0.80 (root)", "0.833", True)
+    check("on ÷ agent: throughput >= 1.3 (orders)", "1.200", False)
+    check("on ÷ agent: throughput >= 1.3 (root)", "1.429", True)
+    check("disabled ÷ none: throughput within 0.95–1.05 (orders)", "0.995", True)
+    check("disabled − none: allocation within ±2% of none's (root)", "+50 B", True)
+    check("warm-up: shipped time to JIT quiet ÷ none <= 1.5", "1.800", False)
+    check("whole task (unpinned): requests per CPU-s shipped ÷ none >= 0.90", "0.850", False)
     md = markdown({"summary": summary, "goals": list(by.values()),
                    "meta": {"started": "synthetic", "mode": "full", "rounds": 3, "machine": "-", "profile": {},
                             "notes": ["Delivery: …", "Shipped settings …"]}}, brief=True)

@@ -104,6 +104,7 @@ def markdown(result: dict, brief: bool = False) -> str:
     if by_role:
         lines.append("| … of which, by app thread (µs per span): " + ", ".join(
             f"{k} {v:.2f}" for k, v in by_role.items() if k != "steady" and v is not None) + " | | |")
+        lines.append(f"| … without the JIT compiler threads (the goal counts them) | {fmt(by_role.get('steady'))} | |")
     lines.append(f"| first 200 on ÷ {base} | {fmt(R.get(f'first_200_on/{base}', {}).get('median'), '{:.3f}')} | |")
     lines += report_warmup_cpu.markdown(s.get("warmup_cpu") or {}, m)
     for group in ("issue 20", "issue 13"):
