@@ -39,6 +39,9 @@ from harness import say
 SHAPES = ({"name": "2,048 spans at 2 requests/s", "spans": 2048, "rate": 2.0, "requests": 60},
           {"name": "100 spans at 50 requests/s", "spans": 100, "rate": 50.0, "requests": 1500})
 WARMUP_SHAPES = ({"name": "warm-up", "spans": 100, "rate": 50.0, "requests": 300},)
+# --smoke (scripts/test.sh's bench-smoke): a few requests of each shape, 2 rounds, no warm-up run; fails only if a
+# span accepted by the collector did not reach the stand-in. Writes results/durability-smoke.*.
+SMOKE_SHAPES = tuple({**sh, "requests": max(4, sh["requests"] // 30)} for sh in SHAPES)
 SETTLE_S = 5.0
 DRAIN_S = 120.0
 STORAGE_LINE = "      storage: file_storage\n"
@@ -207,6 +210,7 @@ def write_readme(result: dict, readme: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=4, help="an even number (ABBA); default 4")
+    ap.add_argument("--smoke", action="store_true", help="a few requests per shape, 2 rounds (the test command's)")
     ap.add_argument("--readme", type=Path, nargs="?", const=REPO / "docs" / "reliability.md", metavar="FILE",
                     help="only render results/durability.json into FILE (default docs/reliability.md)")
     ap.add_argument("--standins-jar", type=Path)
@@ -215,6 +219,8 @@ def main() -> int:
     ap.add_argument("--prometheus")
     ap.add_argument("--java-opts", default="")
     args, _ = ap.parse_known_args()   # bench/run.sh passes the benchmark's other arguments too
+    if args.smoke:
+        args.rounds = 2
     if args.rounds < 2 or args.rounds % 2:
         ap.error("--rounds must be even (ABBA order)")
     if args.readme:
@@ -228,7 +234,7 @@ def main() -> int:
         say("refusing to start: ports already in use: " + ", ".join(busy) + " (or run with BENCH_NETNS=1)")
         return 3
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    logdir = RESULTS / f"durability-{started.replace(':', '')}"
+    logdir = RESULTS / f"durability-run-{started.replace(':', '')}"
     logdir.mkdir(parents=True)
     configs = {"disk": args.collector_config,
                "memory": in_memory_config(args.collector_config, logdir / "in-memory-queue.yaml")}
@@ -239,24 +245,28 @@ def main() -> int:
         say("starting Prometheus and the AWS stand-ins (nice 19)")
         st.start_prometheus(args.prometheus)
         st.start_standins(args.standins_jar, ("-Xmx512m",), small_jvm=False)
-        say("warm-up run (discarded): memory")
-        run_once(st, configs["memory"], "memory", logdir / "storage-warmup", env, WARMUP_SHAPES)
+        shapes = SMOKE_SHAPES if args.smoke else SHAPES
+        if not args.smoke:
+            say("warm-up run (discarded): memory")
+            run_once(st, configs["memory"], "memory", logdir / "storage-warmup", env, WARMUP_SHAPES)
         for rnd in range(1, args.rounds + 1):
             order = ("memory", "disk") if rnd % 2 else ("disk", "memory")   # ABBA: M D D M M D ...
             for label in order:
                 say(f"round {rnd} of {args.rounds}: {label}")
                 runs += [{"round": rnd, **w} for w in run_once(st, configs[label], label,
-                                                              logdir / f"storage-{rnd}-{label}", env)]
+                                                              logdir / f"storage-{rnd}-{label}", env, shapes)]
     finally:
         for name in ("collector", "standins", "prometheus"):
             if name in st.procs:
                 st.procs[name].stop()
-    result = {"meta": {"started": started, "rounds": args.rounds, "shapes": SHAPES, "collector_env": env,
+    result = {"meta": {"started": started, "rounds": args.rounds, "shapes": shapes, "smoke": args.smoke,
+                       "collector_env": env,
                        "machine": f"{os.cpu_count()} cores"},
               "summary": summarize(runs), "runs": runs}
-    (RESULTS / "durability.json").write_text(json.dumps(result, indent=2))
+    out = "durability-smoke" if args.smoke else "durability"   # a smoke run never replaces the docs' figures
+    (RESULTS / f"{out}.json").write_text(json.dumps(result, indent=2))
     md = markdown(result)
-    (RESULTS / "durability.md").write_text(md)
+    (RESULTS / f"{out}.md").write_text(md)
     print(md)
     return 0 if result["summary"]["delivery_min"] >= 1 else 1
 

@@ -21,7 +21,7 @@ SUITES=(
   "deploy|deploy/tests/run.sh"
   "reliability|reliability/run.sh"
   "compose|compose/test.sh"
-  "bench-smoke|bench/run.sh --smoke"
+  "bench-smoke|bench/run.sh --smoke && bench/run.sh --durability --smoke"
 )
 
 wanted=("$@")
