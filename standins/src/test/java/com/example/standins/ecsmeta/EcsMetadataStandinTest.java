@@ -75,17 +75,21 @@ class EcsMetadataStandinTest {
     JsonNode stats = json("/v4/aws-otel-collector/task/stats");
     for (String name : TaskModel.CONTAINERS) {
       JsonNode definition = definitionOf(name);
-      int mib = definition.path("memory").asInt();
-      assertThat(mib).as(name).isPositive();
+      int mib = definition.path("memory").asInt(0);   // 0: none set (collector-storage-init), as the agent reports
       assertThat(named(task, name).path("Limits").path("Memory").asInt()).as(name).isEqualTo(mib);
       // The container's cpu units as the task definition sets them (0 when it sets none, as the agent reports).
       assertThat(named(task, name).path("Limits").path("CPU").asInt()).as(name)
           .isEqualTo(definition.path("cpu").asInt(0));
-      assertThat(stats.path(TaskModel.dockerId(name)).path("memory_stats").path("limit").asLong()).as(name)
-          .isEqualTo(mib * 1024L * 1024L);
+      if (named(task, name).path("KnownStatus").asText().equals("RUNNING")) {
+        assertThat(mib).as(name).isPositive();
+        assertThat(stats.path(TaskModel.dockerId(name)).path("memory_stats").path("limit").asLong()).as(name)
+            .isEqualTo(mib * 1024L * 1024L);
+      }
       assertThat(named(task, name).path("LogOptions").path("awslogs-group").asText()).as(name).isEqualTo(
           definition.path("logConfiguration").path("options").path("awslogs-group").asText()
               .replace("${STACK_NAME}", "ecs-otel-sample"));
+      assertThat(named(task, name).path("Image").asText()).as(name).endsWith(
+          definition.path("image").asText().replace("${APP_IMAGE}", "/ecs-otel-sample:1.0.0"));
     }
     assertThat(task.path("Limits").path("CPU").asDouble()).isEqualTo(TASK_DEFINITION.path("cpu").asInt() / 1024.0);
   }
@@ -128,15 +132,92 @@ class EcsMetadataStandinTest {
   }
 
   @Test
-  void taskEndpointDescribesAFargateTaskWithBothContainers() throws Exception {
+  void taskEndpointDescribesAFargateTaskWithEveryContainerOfTheTaskDefinition() throws Exception {
     JsonNode task = json("/v4/sample-app/task");
     assertThat(task.path("LaunchType").asText()).isEqualTo("FARGATE");
     assertThat(task.path("TaskARN").asText()).startsWith("arn:aws:ecs:us-west-2:111122223333:task/");
     assertThat(task.path("Cluster").asText()).startsWith("arn:aws:ecs:us-west-2:111122223333:cluster/");
     assertThat(task.path("AvailabilityZone").asText()).isEqualTo("us-west-2a");
     assertThat(task.path("Limits").path("Memory").asInt()).isEqualTo(TASK_DEFINITION.path("memory").asInt());
-    assertThat(task.path("Containers").findValuesAsText("Name"))
-        .containsExactly("sample-app", "aws-otel-collector");
+    // ECS lists every container of the task, the init container that has exited too (in no fixed order: the
+    // agent walks a Go map).
+    java.util.List<String> defined = new java.util.ArrayList<>();
+    TASK_DEFINITION.path("containerDefinitions").forEach(c -> defined.add(c.path("name").asText()));
+    assertThat(task.path("Containers").findValuesAsText("Name")).containsExactlyInAnyOrderElementsOf(defined)
+        .contains("collector-storage-init");
+  }
+
+  @Test
+  void initContainerIsStoppedWithExitCodeZeroBeforeTheCollectorStarts() throws Exception {
+    // The collector waits for collector-storage-init with condition SUCCESS: when the collector first asks (its ecs
+    // detector, at its start), the init container has exited 0. The agent keeps listing it with its DockerId,
+    // KnownStatus STOPPED, ExitCode and FinishedAt; its DesiredStatus stays RUNNING (the agent changes a container's
+    // desired status only with the task's).
+    JsonNode task = json("/v4/aws-otel-collector/task");
+    JsonNode init = named(task, "collector-storage-init");
+    assertThat(definitionOf("aws-otel-collector").path("dependsOn").findValuesAsText("condition")).contains("SUCCESS");
+    assertThat(init.path("KnownStatus").asText()).isEqualTo("STOPPED");
+    assertThat(init.path("DesiredStatus").asText()).isEqualTo("RUNNING");
+    assertThat(init.path("ExitCode").isInt()).isTrue();
+    assertThat(init.path("ExitCode").asInt()).isZero();
+    assertThat(init.path("DockerId").asText()).isEqualTo(TaskModel.dockerId("collector-storage-init"));
+    Instant started = Instant.parse(init.path("StartedAt").asText());
+    Instant finished = Instant.parse(init.path("FinishedAt").asText());
+    assertThat(finished).isAfter(started)
+        .isBefore(Instant.parse(named(task, "aws-otel-collector").path("CreatedAt").asText()));
+    assertThat(init.path("Image").asText()).isEqualTo(named(task, "sample-app").path("Image").asText());
+    // The running ones have no exit code and no FinishedAt.
+    assertThat(named(task, "aws-otel-collector").has("ExitCode")).isFalse();
+    assertThat(named(task, "aws-otel-collector").has("FinishedAt")).isFalse();
+    // Asking with its id does not bring it back: a container that has exited cannot call.
+    assertThat(json("/v4/collector-storage-init").path("KnownStatus").asText()).isEqualTo("STOPPED");
+  }
+
+  @Test
+  void initContainerRunsUntilTheContainerWaitingForItsExitStarts() throws Exception {
+    // Before the collector starts, ECS has only the init container running (it has no dependsOn); the collector is
+    // not created. The collector's first call is the sign that the init container has exited.
+    JsonNode early = json("/v4/collector-storage-init/task");
+    assertThat(named(early, "collector-storage-init").path("KnownStatus").asText()).isEqualTo("RUNNING");
+    assertThat(named(early, "collector-storage-init").has("ExitCode")).isFalse();
+    assertThat(named(early, "aws-otel-collector").path("KnownStatus").asText()).isEqualTo("NONE");
+    assertThat(json("/v4/collector-storage-init/task/stats").path(TaskModel.dockerId("collector-storage-init"))
+        .path("memory_stats").path("limit").asLong()).isEqualTo(TASK_DEFINITION.path("memory").asLong() << 20);
+    json("/v4/aws-otel-collector");
+    assertThat(named(json("/v4/collector-storage-init/task"), "collector-storage-init").path("KnownStatus").asText())
+        .isEqualTo("STOPPED");
+  }
+
+  @Test
+  void exitedInitContainerHasAnEmptyTaskStatsEntryAndNoContainerStats() throws Exception {
+    // agent/handlers/v4/stats_response.go: every created container is a key; one the stats engine dropped (it
+    // stopped) gets an empty StatsResponse, encoded {}. awsecscontainermetrics treats {} (no id) like null.
+    JsonNode stats = json("/v4/aws-otel-collector/task/stats");
+    JsonNode entry = stats.path(TaskModel.dockerId("collector-storage-init"));
+    assertThat(entry.isObject()).as("%s", stats).isTrue();
+    assertThat(entry.size()).isZero();
+    assertThat(stats.path(TaskModel.dockerId("aws-otel-collector")).path("id").asText())
+        .isEqualTo(TaskModel.dockerId("aws-otel-collector"));
+    // Its own stats endpoint: the agent's 500 for a container without stats.
+    assertThat(get("/v4/collector-storage-init/stats").statusCode()).isEqualTo(500);
+  }
+
+  @Test
+  void containersWithARestartPolicyReportRestartCountOnceCreated() throws Exception {
+    // ecs-agent tmds v4 ContainerResponse.RestartCount: set when the container's restart policy is enabled, and
+    // the agent finds the container by DockerId (so not for one not created yet).
+    JsonNode first = json("/v4/aws-otel-collector/task");
+    for (String name : TaskModel.CONTAINERS) {
+      boolean policy = definitionOf(name).path("restartPolicy").path("enabled").asBoolean(false);
+      boolean created = !named(first, name).path("KnownStatus").asText().equals("NONE");
+      assertThat(named(first, name).has("RestartCount")).as(name).isEqualTo(policy && created);
+    }
+    assertThat(named(first, "aws-otel-collector").path("RestartCount").asInt(-1)).isZero();
+    assertThat(named(first, "sample-app").has("RestartCount")).isFalse();   // NONE: not created yet
+    json("/v4/sample-app");
+    JsonNode later = json("/v4/aws-otel-collector/task");
+    assertThat(named(later, "sample-app").path("RestartCount").asInt(-1)).isZero();
+    assertThat(named(later, "collector-storage-init").has("RestartCount")).isFalse();   // no restartPolicy
   }
 
   @Test
@@ -150,6 +231,9 @@ class EcsMetadataStandinTest {
     JsonNode second = json("/v4/sample-app/task/stats");
     JsonNode task = json("/v4/sample-app/task");
     for (JsonNode container : task.path("Containers")) {
+      if (!container.path("KnownStatus").asText().equals("RUNNING")) {
+        continue;   // collector-storage-init has exited: no counters
+      }
       String id = container.path("DockerId").asText();
       assertThat(second.has(id)).isTrue();
       assertThat(second.path(id).path("cpu_stats").path("cpu_usage").path("total_usage").asLong())
