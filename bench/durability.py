@@ -219,6 +219,7 @@ def main() -> int:
     ap.add_argument("--prometheus")
     ap.add_argument("--java-opts", default="")
     args, _ = ap.parse_known_args()   # bench/run.sh passes the benchmark's other arguments too
+    harness.live_progress(None, "durability")   # say() lines go to stderr
     if args.smoke:
         args.rounds = 2
     if args.rounds < 2 or args.rounds % 2:

@@ -21,6 +21,13 @@ METHOD_NOTES = ("Two passes per round", "`shipped` runs the app", "CPUs:", "Warm
                 "Allocation:", "Delivery:")
 
 
+# Rows the docs' block leaves to results/latest.md (brief): the health check's and the stand-in's costs, absolute
+# collector RSS (its fractions stay), p50s and the overload's delivery, so docs/benchmark.md reads in five minutes.
+BRIEF_SKIP = {"p50_ms_orders", "p50_ms_1k_orders", "healthcheck_rss_mib", "healthcheck_cpu_ms",
+              "app_container_sat_fraction", "collector_background_cpu_per_s", "overload_delivery",
+              "collector_rss_mib", "collector_rss_anon_mib", "standins_cpu_s_per_1k_spans", "app_rss_mib"}
+
+
 def markdown(result: dict, brief: bool = False) -> str:
     s, m = result["summary"], result["meta"]
     V = s["variants"]
@@ -71,6 +78,8 @@ def markdown(result: dict, brief: bool = False) -> str:
         ("X-Ray stand-in CPU s per 1,000 spans (test double, not in ECS)", "standins_cpu_s_per_1k_spans", "{:.4f}"),
     ]
     for label, key, spec in rows:
+        if brief and key in BRIEF_SKIP:
+            continue
         cells = []
         for v in shown:
             val = V[v].get(key)
@@ -89,6 +98,9 @@ def markdown(result: dict, brief: bool = False) -> str:
     for a_ in ("shipped", "on", "agent", "disabled"):
         if a_ == base or a_ not in V:
             continue
+        if brief and a_ == "agent":   # the docs' block: agent's throughput only
+            rows.append((f"throughput_{{}}_agent/{base}", f"throughput agent ÷ {base}", "{:.3f}"))
+            continue
         rows += [(f"throughput_{{}}_{a_}/{base}", f"throughput {a_} ÷ {base}", "{:.3f}"),
                  (f"cpu_delta_{{}}_{a_}-{base}", f"app CPU µs per request {a_} − {base} (saturation)", "{:+.1f}"),
                  (f"alloc_delta_{{}}_{a_}-{base}", f"allocated bytes per request {a_} − {base}", "{:+.0f}"),
@@ -106,7 +118,7 @@ def markdown(result: dict, brief: bool = False) -> str:
             f"{k} {v:.2f}" for k, v in by_role.items() if k != "steady" and v is not None) + " | | |")
         lines.append(f"| … without the JIT compiler threads (the goal counts them) | {fmt(by_role.get('steady'))} | |")
     lines.append(f"| first 200 on ÷ {base} | {fmt(R.get(f'first_200_on/{base}', {}).get('median'), '{:.3f}')} | |")
-    lines += report_warmup_cpu.markdown(s.get("warmup_cpu") or {}, m)
+    lines += report_warmup_cpu.markdown(s.get("warmup_cpu") or {}, m, brief)
     for group in ("issue 20", "issue 13"):
         gs = [g for g in result["goals"] if g.get("group", "issue 20") == group]
         if not gs:

@@ -176,8 +176,9 @@ def fmt(v, spec="{:.2f}"):
     return "n/a" if v is None else spec.format(v)
 
 
-def markdown(h: dict, meta: dict) -> list[str]:
-    """The warm-up, CPU and whole-task tables (lines of Markdown); [] for runs without them."""
+def markdown(h: dict, meta: dict, brief: bool = False) -> list[str]:
+    """The warm-up, CPU and whole-task tables (lines of Markdown); [] for runs without them. brief (the docs'
+    block): the per-pair ratios of `shipped` and `on` only."""
     if not h:
         return []
     V, R, base = h["variants"], h["ratios"], h["baseline"]
@@ -219,7 +220,7 @@ def markdown(h: dict, meta: dict) -> list[str]:
     lines += ["", f"Per-pair ratios to `{base}` (median of per-round ratios, and each round):", "",
               "| ratio | median | per round |", "|---|---:|---|"]
     for v in shown:
-        if v == base:
+        if v == base or (brief and v not in ("shipped", "on")):
             continue
         for key, label in ((f"warmup_s_{v}/{base}", f"time to JIT quiet {v} ÷ {base}"),
                            (f"jit_cpu_s_{v}/{base}", f"JIT CPU-s {v} ÷ {base}"),
