@@ -22,6 +22,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
+import signal
 import statistics
 import sys
 import time
@@ -35,7 +37,7 @@ from harness import say
 
 # Two request shapes, 30 s each (the queue holds one entry per request: batch/otlp_http/xray passes requests on
 # as they come): the app's SDK at 100 % sampling and 1,000 req/s (4,000 spans/s in full batches of 2,048, SdkDefaults),
-# and many small requests (the worst case per span: each entry costs bbolt three commits).
+# and many small requests (a small-request case: each entry costs bbolt three commits).
 SHAPES = ({"name": "2,048 spans at 2 requests/s", "spans": 2048, "rate": 2.0, "requests": 60},
           {"name": "100 spans at 50 requests/s", "spans": 100, "rate": 50.0, "requests": 1500})
 WARMUP_SHAPES = ({"name": "warm-up", "spans": 100, "rate": 50.0, "requests": 300},)
@@ -53,8 +55,10 @@ def in_memory_config(shipped: Path, out: Path) -> Path:
     """The shipped config with the otlp_http/xray queue's storage line removed; refuses if the file changed shape."""
     text = shipped.read_text()
     section = text.index("  otlp_http/xray:\n")
-    at = text.index(STORAGE_LINE, section)
-    if text.count(STORAGE_LINE) != 1 or text.index("sending_queue:", section) > at:
+    nxt = re.search(r"^  [A-Za-z]", text[section + 3:], re.M)   # the next exporter: where this block ends
+    end = section + 3 + nxt.start() if nxt else len(text)
+    at = text.find(STORAGE_LINE, section, end)
+    if text.count(STORAGE_LINE) != 1 or at < 0 or text.index("sending_queue:", section) > at:
         raise SystemExit(f"{shipped}: expected one '{STORAGE_LINE.strip()}' in otlp_http/xray's sending_queue")
     out.write_text(text[:at] + text[at + len(STORAGE_LINE):])
     return out
@@ -165,8 +169,13 @@ def summarize(runs: list[dict]) -> dict:
     shapes = list(dict.fromkeys(r["shape"] for r in runs))
     per = {sh: {c: {k: statistics.median([r[k] for r in runs if r["config"] == c and r["shape"] == sh]) for k in keys}
                 for c in ("memory", "disk")} for sh in shapes}
-    return {"shapes": per, "delivery_min": min((r["spans_delivered"] / r["spans_sent"] for r in runs if r["spans_sent"]),
-                                               default=0.0)}
+    refused: dict[str, int] = {}
+    for r in runs:
+        for code, n in r["statuses"].items():
+            if str(code) != "200":
+                refused[str(code)] = refused.get(str(code), 0) + n
+    return {"shapes": per, "refused": refused,
+            "delivery_min": min((r["spans_delivered"] / r["spans_sent"] for r in runs if r["spans_sent"]), default=0.0)}
 
 
 ROWS = (("collector CPU-s per 1,000 spans", "cpu_s_per_1k", 1, "{:.4f}"),
@@ -193,8 +202,10 @@ def markdown(result: dict) -> str:
                   for m_ in result["runs"] if m_["round"] == rnd and m_["shape"] == shape and m_["config"] == "memory"]
         lines[-1:-1] = [f"| collector CPU-s per 1,000 spans, disk − memory, each round | | | "
                         + ", ".join(f"{x:+.4f}" for x in deltas) + " |"]
+    refused = s.get("refused") or {}
     lines.append(f"Every accepted span reached the stand-in in every window: {'yes' if s['delivery_min'] >= 1 else 'no'}"
-                 f" (worst {s['delivery_min']:.4f}).")
+                 f" (worst {s['delivery_min']:.4f}); requests not answered 200: "
+                 + (", ".join(f"{n} × {code or 'no answer'}" for code, n in refused.items()) if refused else "none") + ".")
     return "\n".join(lines) + "\n"
 
 
@@ -225,7 +236,9 @@ def main() -> int:
     if args.rounds < 2 or args.rounds % 2:
         ap.error("--rounds must be even (ABBA order)")
     if args.readme:
-        write_readme(json.loads((RESULTS / "durability.json").read_text()), args.readme)
+        result = json.loads((RESULTS / "durability.json").read_text())
+        result["summary"] = summarize(result["runs"])   # re-derived with this code, as bench.py --readme does
+        write_readme(result, args.readme)
         say(f"rendered {RESULTS / 'durability.json'} into {args.readme}")
         return 0
     import stack as e2e_stack
@@ -242,6 +255,11 @@ def main() -> int:
     env = {"TRACES_EXPORTER": "otlp_http/xray", "COLLECTOR_METRICS_INTERVAL": "60s", **SHIPPED["collector_env"]}
     st = e2e_stack.Stack(logdir, java=JAVA, collector_bin=args.collector_bin, backend_prefix=("nice", "-n", "19"))
     runs = []
+
+    def on_signal(signum, _frame):   # run.sh forwards TERM/HUP: stop what was started (finally), as bench.py does
+        raise KeyboardInterrupt(f"signal {signum}")
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     try:
         say("starting Prometheus and the AWS stand-ins (nice 19)")
         st.start_prometheus(args.prometheus)
@@ -256,6 +274,9 @@ def main() -> int:
                 say(f"round {rnd} of {args.rounds}: {label}")
                 runs += [{"round": rnd, **w} for w in run_once(st, configs[label], label,
                                                               logdir / f"storage-{rnd}-{label}", env, shapes)]
+    except KeyboardInterrupt as e:
+        say(f"interrupted ({e}); stopping everything")
+        return 130
     finally:
         for name in ("collector", "standins", "prometheus"):
             if name in st.procs:
@@ -269,7 +290,8 @@ def main() -> int:
     md = markdown(result)
     (RESULTS / f"{out}.md").write_text(md)
     print(md)
-    return 0 if result["summary"]["delivery_min"] >= 1 else 1
+    ok = result["summary"]["delivery_min"] >= 1 and not result["summary"]["refused"]
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@
 #   bench/run.sh --smoke    a few seconds of load per variant, 1 round (CI: checks the pipeline runs)
 #   bench/run.sh --rounds 7 more rounds
 #   bench/run.sh --profile [--variants on,disabled]   per-thread CPU of warm app JVMs instead (profile.py)
-#   bench/run.sh --durability [--rounds 3]   the collector alone: the durable trace queue on disk vs in memory
+#   bench/run.sh --durability [--rounds 4]   the collector alone: the durable trace queue on disk vs in memory
 #                           (durability.py: CPU, bytes written and RSS per 1,000 spans, otlp_http/xray)
 #
 # Environment: BENCH_JAVA_HOME (default: the image's JDK major, as the suites pick it: e2e/lib.sh find_java), BENCH_JAVA_OPTS (app JVM flags, default
