@@ -189,7 +189,8 @@ ROWS = (("collector CPU-s per 1,000 spans", "cpu_s_per_1k", 1, "{:.4f}"),
 
 def markdown(result: dict) -> str:
     s, m = result["summary"], result["meta"]
-    lines = [f"Run {m['started']} · {m['rounds']} rounds ABBA after a discarded warm-up · {m['machine']} · "
+    how = "smoke: a few requests per window, no warm-up run" if m.get("smoke") else "after a discarded warm-up"
+    lines = [f"Run {m['started']} · {m['rounds']} rounds ABBA, {how} · {m['machine']} · "
              f"`TRACES_EXPORTER=otlp_http/xray`, collector env `{m['collector_env']}` · median per window", ""]
     for shape, per in s["shapes"].items():
         lines += [f"| {shape} | memory | disk | disk − memory |", "|---|---:|---:|---:|"]
