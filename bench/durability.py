@@ -97,10 +97,9 @@ def io_bytes(pid: int) -> dict[str, int]:
 
 
 def machine_busy_s() -> float:
-    """Busy CPU-seconds of the whole machine (/proc/stat: all but idle and iowait), kernel threads included."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    """Busy CPU-seconds of the whole machine (cpus.cpu_ticks: all but idle and iowait), kernel threads included."""
+    from cpus import cpu_ticks
+    return sum(c["total"] - c["idle"] for c in cpu_ticks().values()) / os.sysconf("SC_CLK_TCK")
 
 
 def post(body: bytes) -> int:
@@ -211,12 +210,8 @@ def markdown(result: dict) -> str:
 
 
 def write_readme(result: dict, readme: Path) -> None:
-    text = readme.read_text()
-    head, sep, rest = text.partition(START)
-    _, sep2, tail = rest.partition(END)
-    if not (sep and sep2):
-        raise SystemExit(f"{readme}: markers missing: {START} ... {END}")
-    readme.write_text(head + START + "\n\n" + markdown(result) + "\n" + END + tail)
+    from render import replace_block
+    replace_block(readme, START, END, markdown(result))
 
 
 def main() -> int:

@@ -181,9 +181,14 @@ README_END = "<!-- bench/results/latest.json: end -->"
 def write_readme(result: dict, readme: Path) -> None:
     """Replaces the result block of `readme` (docs/benchmark.md: `bench/bench.py --readme docs/benchmark.md`) with
     the table rendered from the JSON (never retyped by hand)."""
-    text = readme.read_text()
-    head, sep, rest = text.partition(README_START)
-    _, sep2, tail = rest.partition(README_END)
+    replace_block(readme, README_START, README_END, markdown(result, brief=True))
+
+
+def replace_block(path: Path, start: str, end: str, body: str) -> None:
+    """Replaces what stands between the markers `start` and `end` in `path` with `body` (also durability.py's)."""
+    text = path.read_text()
+    head, sep, rest = text.partition(start)
+    _, sep2, tail = rest.partition(end)
     if not (sep and sep2):
-        raise SystemExit(f"{readme}: markers missing: {README_START} ... {README_END}")
-    readme.write_text(head + README_START + "\n\n" + markdown(result, brief=True) + "\n" + README_END + tail)
+        raise SystemExit(f"{path}: markers missing: {start} ... {end}")
+    path.write_text(head + start + "\n\n" + body + "\n" + end + tail)

@@ -5,19 +5,9 @@ Issue 20's warm-up, CPU-check and whole-task figures come from report_warmup_cpu
 
 from __future__ import annotations
 
-import statistics
-
 from settings import ENDPOINTS, FIXED_RPS, NO_TELEMETRY, VARIANTS
 import report_warmup_cpu
-
-
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def ratio(a, b):
-    return None if a is None or b in (None, 0) else a / b
+from report_warmup_cpu import med, ratio
 
 
 def diff(a, b):
