@@ -1,6 +1,7 @@
 package com.example.ecsotel.http;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ import java.util.TreeSet;
  * Matches a path against route templates such as {@code /orders/{id}}. The template, not the path,
  * names spans and labels metrics, which keeps their cardinality bounded. Templates are split once, when
  * added; a path is compared in place, so a matched route without parameters allocates nothing per request
- * (its {@link Match} is built once) and one with parameters only their values.
+ * (its {@link Match} is built once) and one with a parameter only its value, a {@code Map.of} and the match.
  */
 public final class Router {
   private static final Match NO_MATCH = new Match(null, null, Map.of(), Set.of());
@@ -38,15 +39,20 @@ public final class Router {
   }
 
   /** A route with its template's segments; {@code names[i]} is the parameter name, or null for a literal. */
-  private record Compiled(Route route, String[] segments, String[] names, Match exact) {
+  private record Compiled(Route route, String[] segments, String[] names, String[] params, Match exact) {
     static Compiled of(Route route) {
       String[] segments = split(route.template());
       String[] names = new String[segments.length];
+      List<String> params = new ArrayList<>();
       for (int i = 0; i < segments.length; i++) {
         String s = segments[i];
         names[i] = s.startsWith("{") && s.endsWith("}") ? s.substring(1, s.length() - 1) : null;
+        if (names[i] != null) {
+          params.add(names[i]);
+        }
       }
-      return new Compiled(route, segments, names, new Match(route, route.template(), Map.of(), Set.of(route.method())));
+      return new Compiled(route, segments, names, params.toArray(NO_VALUES),
+          new Match(route, route.template(), Map.of(), Set.of(route.method())));
     }
 
     /** The parameter values of {@code path} (trimmed to {@code end}), {@link #NO_VALUES} if none, null if no match. */
@@ -70,7 +76,7 @@ public final class Router {
           if (segmentEnd == pos) {
             return null; // an empty parameter never matches
           }
-          values = values == null ? new String[names.length] : values;
+          values = values == null ? new String[params.length] : values; // one slot per parameter
           values[found++] = path.substring(pos, segmentEnd);
         } else if (segmentEnd - pos != segments[i].length() || !path.startsWith(segments[i], pos)) {
           return null;
@@ -84,20 +90,14 @@ public final class Router {
       if (values.length == 0) {
         return exact;
       }
-      if (values.length == 1) {
-        for (String name : names) {
-          if (name != null) {
-            return new Match(route, route.template(), Map.of(name, values[0]), exact.allowedMethods());
-          }
-        }
+      if (values.length == 1) { // the common case (/orders/{id}): no map beyond Map.of's
+        return new Match(route, route.template(), Map.of(params[0], values[0]), exact.allowedMethods());
       }
-      Map<String, String> params = new LinkedHashMap<>();
-      for (int i = 0, v = 0; i < names.length; i++) {
-        if (names[i] != null) {
-          params.put(names[i], values[v++]);
-        }
+      Map<String, String> bound = new LinkedHashMap<>();
+      for (int i = 0; i < params.length; i++) {
+        bound.put(params[i], values[i]);
       }
-      return new Match(route, route.template(), params, exact.allowedMethods());
+      return new Match(route, route.template(), Collections.unmodifiableMap(bound), exact.allowedMethods());
     }
   }
 

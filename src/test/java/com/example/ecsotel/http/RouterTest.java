@@ -1,6 +1,7 @@
 package com.example.ecsotel.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,17 @@ class RouterTest {
     assertThat(match.found()).isTrue();
     assertThat(match.template()).isEqualTo("/orders/{id}/items/{item}");
     assertThat(match.params()).containsEntry("id", "42").containsEntry("item", "7");
+  }
+
+  @Test
+  void bindsOneParameterAsAReadOnlyMap() {
+    Router.Match one = router.match("GET", "/orders/42");
+    Router.Match two = router.match("GET", "/orders/42/items/7");
+
+    assertThat(one.params()).containsExactly(Map.entry("id", "42"));
+    assertThat(two.params().keySet()).containsExactly("id", "item");
+    assertThatThrownBy(() -> one.params().put("id", "43")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> two.params().put("id", "43")).isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test
