@@ -163,7 +163,7 @@ def run_rounds(pipeline: Pipeline, args, prof: dict, wanted: list[str], layout: 
 
 def method_notes(args, prof: dict, layout: cpus.Layout) -> list[str]:
     notes = [
-        "Two passes per round, each variant in a fresh JVM: saturation (wrk -t1, closed loop, fixed connections), "
+        f"Two passes per round, each variant in a fresh JVM: saturation (wrk -t1 -c{prof['wrk_conns']}, closed loop), "
         "then latency with RateLoader (open loop, coordinated-omission corrected: latency from the scheduled send "
         "time) at 50 % of the lowest saturation among that round's variants and at 1,000 req/s.",
         "`shipped` runs the app exactly as task-definition.json does (no sampler override): X-Ray's default rule "

@@ -11,10 +11,12 @@
 #   bench/run.sh --profile [--variants on,disabled]   per-thread CPU of warm app JVMs instead (profile.py)
 #   bench/run.sh --durability [--rounds 4]   the collector alone: the durable trace queue on disk vs in memory
 #                           (durability.py: CPU, bytes written and RSS per 1,000 spans, otlp_http/xray)
+#   bench/run.sh --saturation [--variants shipped,none] [--conns 16,64] [--jfr]   why the app's core is not full
+#                           at saturation (saturation.py: busy shares per wrk connection count, where threads wait)
 #
 # Environment: BENCH_JAVA_HOME (default: the image's JDK major, as the suites pick it: e2e/lib.sh find_java), BENCH_JAVA_OPTS (app JVM flags, default
 # those of task-definition.json's app container), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
-# BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
+# BENCH_PROFILER=1 (--saturation: also profile with async-profiler, fetched from Maven Central), BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
 # BENCH_EXTRA_ENV_ON / _AGENT / _DISABLED="K=V K=V" (extra app env for one variant: before/after tests),
 # BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments).
 # It installs what it needs (wrk and Prometheus from Debian, the agent jar from Maven Central, a
@@ -60,6 +62,19 @@ if [[ ! -s $AGENT_JAR ]]; then
   with_progress "fetching opentelemetry-javaagent $AGENT_VERSION" \
     mvn -B -q -ntp dependency:copy -Dartifact=io.opentelemetry.javaagent:opentelemetry-javaagent:$AGENT_VERSION \
     -DoutputDirectory="$CACHE/agent" -Dmdep.overWriteReleases=true >&2
+fi
+
+# --- async-profiler (BENCH_PROFILER=1, for --saturation): its linux-x64 library from Maven Central ----------------
+AP_VERSION=4.2   # tools.profiler:async-profiler
+AP_LIB=$CACHE/async-profiler-$AP_VERSION/libasyncProfiler.so
+if [[ ${BENCH_PROFILER:-0} == 1 && ! -s $AP_LIB ]]; then
+  log "fetching async-profiler $AP_VERSION (linux-x64) from Maven Central"
+  ap_tmp=$CACHE/async-profiler-$AP_VERSION.tmp
+  rm -rf "$ap_tmp" && mkdir -p "$ap_tmp"
+  mvn -B -q -ntp dependency:copy -Dartifact=tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64 \
+    -DoutputDirectory="$ap_tmp" -Dmdep.overWriteReleases=true >&2
+  unzip -q "$ap_tmp/async-profiler-$AP_VERSION-linux-x64.jar" linux-x64/libasyncProfiler.so -d "$ap_tmp"
+  mkdir -p "$(dirname "$AP_LIB")" && mv "$ap_tmp/linux-x64/libasyncProfiler.so" "$AP_LIB" && rm -rf "$ap_tmp"
 fi
 
 # --- Python venv: matplotlib (the PNG), pytest and botocore (e2e/stack.py, which starts the stack) ----
@@ -125,6 +140,10 @@ fi
 ENTRY=bench.py
 if [[ ${1:-} == --profile ]]; then ENTRY=profile.py; shift; fi
 if [[ ${1:-} == --durability ]]; then ENTRY=durability.py; shift; fi
+if [[ ${1:-} == --saturation ]]; then
+  ENTRY=saturation.py; shift
+  if [[ ${BENCH_PROFILER:-0} == 1 ]]; then set -- --ap-lib "$AP_LIB" "$@"; fi
+fi
 
 # bench.py stops everything it started (finally + SIGTERM/SIGINT/SIGHUP handlers); forward signals.
 "$VENV/bin/python" "$HERE/$ENTRY" --tools "$TOOLS" --app-jar "$APP_JAR" --standins-jar "$STANDINS_JAR" \
