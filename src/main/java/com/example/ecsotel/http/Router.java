@@ -13,7 +13,8 @@ import java.util.TreeSet;
  * Matches a path against route templates such as {@code /orders/{id}}. The template, not the path,
  * names spans and labels metrics, which keeps their cardinality bounded. Templates are split once, when
  * added; a path is compared in place, so a matched route without parameters allocates nothing per request
- * (its {@link Match} is built once) and one with a parameter only its value, a {@code Map.of} and the match.
+ * (its {@link Match} is built once) and one with a parameter only its value (in a one-slot array), a {@code
+ * Map.of} and the match.
  */
 public final class Router {
   private static final Match NO_MATCH = new Match(null, null, Map.of(), Set.of());

@@ -21,7 +21,9 @@ class RouterEquivalenceTest {
       new String[] {"GET", "/"}, new String[] {"GET", "/health"}, new String[] {"GET", "/outgoing-http-call"},
       new String[] {"GET", "/aws-sdk-call"}, new String[] {"GET", "/outgoing-sampleapp"},
       new String[] {"GET", "/orders/{id}"}, new String[] {"POST", "/orders/{id}"},
-      new String[] {"GET", "/orders/{id}/items/{item}"}, new String[] {"DELETE", "/a/{x}/b"});
+      new String[] {"GET", "/orders/{id}/items/{item}"}, new String[] {"DELETE", "/a/{x}/b"},
+      // A parameter at the root, a name used twice (the last value wins) and a template with a trailing slash.
+      new String[] {"PUT", "/{x}"}, new String[] {"GET", "/d/{x}/{x}"}, new String[] {"GET", "/t/{id}/"});
 
   @Test
   void matchesExactlyAsTheSplittingRouterDid() {
@@ -29,9 +31,10 @@ class RouterEquivalenceTest {
     ROUTES.forEach(r -> router.add(new Router.Route(r[0], r[1], req -> Response.ok(Map.of()), true)));
     List<String> paths = new ArrayList<>(List.of("/", "//", "///", "/health", "/health/", "/health//", "/orders",
         "/orders/", "/orders/42", "/orders/42/", "/orders//", "/orders/42/items/7", "/orders/42/items/",
-        "/orders//items/1", "/a/1/b", "/a//b", "/a/1/b/", "/a/1/bb", "x", "/x/", "/orders/42/items/7/8"));
+        "/orders//items/1", "/a/1/b", "/a//b", "/a/1/b/", "/a/1/bb", "x", "/x/", "/orders/42/items/7/8",
+        "/d/1/2", "/d/1/2/", "/d//2", "/t/9", "/t/9/", "/t/"));
     Random random = new Random(20);
-    String[] parts = {"", "orders", "items", "42", "health", "a", "b", "{id}", "%2F", "x"};
+    String[] parts = {"", "orders", "items", "42", "health", "a", "b", "{id}", "%2F", "x", "d", "t"};
     for (int i = 0; i < 20_000; i++) {
       StringBuilder path = new StringBuilder();
       int n = random.nextInt(6);
