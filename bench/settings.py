@@ -34,7 +34,7 @@ IDLE_WAIT_S = 40   # > the ECS metrics receiver's 30 s first poll + the 5 s metr
 # Phase lengths in seconds: (full, smoke). Every load phase is bounded by these.
 PROFILE = {
     # wrk_conns 64: with 16, `shipped`'s core was 89-93 % busy at saturation (the JDK server's dispatcher thread
-    # stalls on monitors it shares with the request threads; docs/saturation.md), with 64 it was >= 99 %.
+    # stalls on monitors it shares with the request threads; docs/saturation.md), with 64 it was 98.8-99.5 % (4 runs).
     "full": dict(rounds=5, sat=10, rate=15, rate_warmup=2, wrk_conns=64, rate_conns=16,
                  sustainable_rps=1000, sustainable_s=10, background_s=10, sustainable_warmup=30),
     "smoke": dict(rounds=1, sat=2, rate=2, rate_warmup=0.5, wrk_conns=8, rate_conns=8,
