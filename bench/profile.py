@@ -35,13 +35,15 @@ def with_jvm_flags(argv: list[str], flags: list[str]) -> list[str]:
     return [*argv[:i], *flags, *argv[i:]]
 
 
-def start_app(pipeline: Pipeline, tools: Path, spec: str, tag: str, flags: list[str]) -> BenchProc:
+def start_app(pipeline: Pipeline, tools: Path, spec: str, tag: str, flags: list[str],
+              wrap=lambda argv: argv) -> BenchProc:
     """The app for `spec` (a bench variant, optionally with A/B settings after +: `+K=V` an app variable,
-    `+-flag` a JVM flag, e.g. on+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048+-Xmx352m), with `flags` added."""
+    `+-flag` a JVM flag, e.g. on+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048+-Xmx352m), with `flags` added; `wrap`
+    prefixes the command line (saturation.py: cpus.Layout.app_argv, the app on its own CPU)."""
     variant, *settings = spec.split("+")
     argv, env = pipeline.app_command(variant, tools, tag)
     env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
-    argv = with_jvm_flags(argv, [*flags, *[s for s in settings if s.startswith("-")]])
+    argv = wrap(with_jvm_flags(argv, [*flags, *[s for s in settings if s.startswith("-")]]))
     return BenchProc(f"app-{tag}-{variant}", argv, env, pipeline.logdir).start()
 
 

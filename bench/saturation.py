@@ -3,7 +3,7 @@
 at several connection counts, and where its threads wait.
 
     BENCH_PROFILER=1 bench/run.sh --saturation [--variants shipped,none] [--conns 16,64] [--seconds 10] [--jfr] [--burn]
-    bench/run.sh --saturation --readme [FILE]   only render results/saturation.json into docs/saturation.md
+    python3 bench/saturation_report.py [FILE]   only render results/saturation.json into docs/saturation.md
 
 For each variant (A/B settings after +, as in profile.py: shipped+-Dsun.net.httpserver.nodelay=true), in a fresh
 JVM pinned as bench.py pins it (cpus.py), on the same stack (pipeline.py): warm until the JIT is quiet
@@ -40,7 +40,7 @@ from harness import say
 from load import run_rate, run_wrk
 from pipeline import BenchProc, Pipeline, first_200, trim_log
 from probes import jvm_probe, proc_stat, role_cpu, thread_cpu, wait_spans_settled
-from profile import with_jvm_flags
+from profile import start_app
 from warmup import SETTINGS, warm_until_quiet
 
 # Events a waiting request thread leaves, from 1 ms (the profile settings' 10-20 ms hide short waits).
@@ -170,11 +170,8 @@ def monitor_waits(jfr: Path) -> dict[str, list]:
 
 
 def run_variant(pipeline: Pipeline, tools: Path, layout: cpus.Layout, spec: str, args) -> dict:
-    variant, *settings = spec.split("+")
-    argv, env = pipeline.app_command(variant, tools, "sat")
-    env.update(dict(s.split("=", 1) for s in settings if not s.startswith("-")))
-    argv = layout.app_argv(with_jvm_flags(argv, [s for s in settings if s.startswith("-")]))
-    app = BenchProc(f"app-sat-{variant}", argv, env, pipeline.logdir).start()
+    variant = spec.split("+")[0]
+    app = start_app(pipeline, tools, spec, "sat", [], wrap=layout.app_argv)
     try:
         first_200(app, 60)
         prof = dict(SETTINGS["full"], wrk_conns=PROFILE["full"]["wrk_conns"])
@@ -240,13 +237,8 @@ def main() -> int:
     ap.add_argument("--burn", action="store_true", help="one more window with the other CPU kept busy")
     ap.add_argument("--ap-lib", help="async-profiler's libasyncProfiler.so (run.sh: BENCH_PROFILER=1 fetches it)")
     ap.add_argument("--jfr", dest="jfr_waits", action="store_true", help="one more window under JFR (waits)")
-    ap.add_argument("--readme", type=Path, nargs="?", const=REPO / "docs" / "saturation.md", metavar="FILE",
-                    help="only render results/saturation.json into FILE (default docs/saturation.md)")
     args = ap.parse_args()
     latest = RESULTS / "saturation.json"
-    if args.readme:
-        saturation_report.write_readme(json.loads(latest.read_text()), args.readme)
-        return 0
     args.quiet, args.jfr = 6.0, False   # args.jfr: pipeline.app_command's whole-life recording, not wanted here
     for attr in ("tools", "app_jar", "standins_jar", "collector_config", "agent_jar"):
         setattr(args, attr, Path(getattr(args, attr)))

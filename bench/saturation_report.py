@@ -1,6 +1,6 @@
 """saturation.py's report: where the app core's CPU goes per request (from async-profiler's collapsed stacks), and
-the markdown block of docs/saturation.md (`python3 bench/saturation_report.py`, or `bench/run.sh --saturation
---readme`, rendered from results/saturation.json, never typed).
+the markdown block of docs/saturation.md (`python3 bench/saturation_report.py`, rendered from
+results/saturation.json, never typed).
 
 Each CPU sample counts for exactly one group, the first in GROUPS whose frame it has: the groups add up to the
 app core's CPU per request, so `shipped` − `none` splits into the telemetry code itself and everything else.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-START = "<!-- bench/results/saturation.json: start (bench/run.sh --saturation --readme writes this block; do not edit) -->"
+START = "<!-- bench/results/saturation.json: start (bench/saturation_report.py writes this block; do not edit) -->"
 END = "<!-- bench/results/saturation.json: end -->"
 
 # (group, frame substrings): first match wins, so the order matters (export threads before telemetry, telemetry
