@@ -6,8 +6,6 @@ import com.sun.net.httpserver.HttpHandler;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,14 +32,13 @@ final class Dispatcher implements HttpHandler {
 
   Dispatcher(
       Router router,
-      Instrumenter<ServerRequest, Integer> instrumenter,
-      TextMapPropagator propagator,
+      ServerSpans spans,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
       TraceHeaderJudge judge,
       AccessLog accessLog) {
     this.router = Objects.requireNonNull(router, "router");
-    this.spans = new ServerSpans(instrumenter, propagator);
+    this.spans = Objects.requireNonNull(spans, "spans");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.permits = new Semaphore(maxConcurrentRequests);
     this.judge = Objects.requireNonNull(judge, "judge");
@@ -123,7 +120,7 @@ final class Dispatcher implements HttpHandler {
     } catch (IOException e) {
       error = error == null ? e : error; // client went away; still end the span and count it
     } finally {
-      spans.end(started, request, response.status(), error);
+      spans.end(started, request, response.status(), error, startNanos);
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);

@@ -3,12 +3,6 @@ package com.example.ecsotel.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpPrincipal;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,31 +117,4 @@ class OnePassEquivalenceTest {
   }
 
   /** Just what RequestHead reads of an exchange. */
-  private static final class FakeExchange extends HttpExchange {
-    private final URI uri;
-    private final Headers headers;
-
-    FakeExchange(URI uri, Headers headers) {
-      this.uri = uri;
-      this.headers = headers;
-    }
-
-    @Override public Headers getRequestHeaders() { return headers; }
-    @Override public Headers getResponseHeaders() { return new Headers(); }
-    @Override public URI getRequestURI() { return uri; }
-    @Override public String getRequestMethod() { return "GET"; }
-    @Override public HttpContext getHttpContext() { return null; }
-    @Override public void close() {}
-    @Override public InputStream getRequestBody() { return InputStream.nullInputStream(); }
-    @Override public OutputStream getResponseBody() { return OutputStream.nullOutputStream(); }
-    @Override public void sendResponseHeaders(int code, long length) {}
-    @Override public InetSocketAddress getRemoteAddress() { return null; }
-    @Override public int getResponseCode() { return -1; }
-    @Override public InetSocketAddress getLocalAddress() { return null; }
-    @Override public String getProtocol() { return "HTTP/1.1"; }
-    @Override public Object getAttribute(String name) { return null; }
-    @Override public void setAttribute(String name, Object value) {}
-    @Override public void setStreams(InputStream i, OutputStream o) {}
-    @Override public HttpPrincipal getPrincipal() { return null; }
-  }
 }
