@@ -58,16 +58,15 @@ public final class AppServer {
       PrintStream accessLogOut)
       throws IOException {
     Objects.requireNonNull(address, "address");
-    Objects.requireNonNull(openTelemetry, "openTelemetry");
-    ServerSpans spans =
-        HttpTelemetry.serverSpans(openTelemetry, traced, openTelemetry.getPropagators().getTextMapPropagator());
+    var instrumenter = HttpTelemetry.server(Objects.requireNonNull(openTelemetry, "openTelemetry"), traced);
     var judge = new TraceHeaderJudge(metrics, rejectInvalidTraceHeaders, traced);
     HttpServer server = HttpServer.create(address, 0); // before the access log: a taken port starts no thread
     // As simplelogger.properties: awslogs ships stdout.
     AccessLog accessLog = accessLogOut == null ? AccessLog.toStdout() : new AccessLog(accessLogOut, true);
     try {
       Dispatcher dispatcher =
-          new Dispatcher(router, spans, metrics, maxConcurrentRequests, judge, accessLog);
+          new Dispatcher(router, instrumenter, openTelemetry.getPropagators().getTextMapPropagator(), metrics,
+              maxConcurrentRequests, judge, accessLog);
       ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
       server.createContext("/", dispatcher);
       server.setExecutor(executor);

@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpHandler;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,13 +34,14 @@ final class Dispatcher implements HttpHandler {
 
   Dispatcher(
       Router router,
-      ServerSpans spans,
+      Instrumenter<ServerRequest, Integer> instrumenter,
+      TextMapPropagator propagator,
       SampleAppMetrics metrics,
       int maxConcurrentRequests,
       TraceHeaderJudge judge,
       AccessLog accessLog) {
     this.router = Objects.requireNonNull(router, "router");
-    this.spans = Objects.requireNonNull(spans, "spans");
+    this.spans = new ServerSpans(instrumenter, propagator);
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.permits = new Semaphore(maxConcurrentRequests);
     this.judge = Objects.requireNonNull(judge, "judge");
@@ -120,7 +123,7 @@ final class Dispatcher implements HttpHandler {
     } catch (IOException e) {
       error = error == null ? e : error; // client went away; still end the span and count it
     } finally {
-      spans.end(started, request, response.status(), error, startNanos);
+      spans.end(started, request, response.status(), error);
       double millis = (System.nanoTime() - startNanos) / 1_000_000.0;
       String api = match.template() != null ? match.template() : SampleAppMetrics.UNMATCHED_ROUTE;
       metrics.recordRequest(api, bytes, millis);

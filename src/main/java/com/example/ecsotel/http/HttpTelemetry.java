@@ -1,7 +1,6 @@
 package com.example.ecsotel.http;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpClientMetrics;
@@ -22,17 +21,7 @@ final class HttpTelemetry {
   private HttpTelemetry() {}
 
   /**
-   * The SERVER spans: the instrumenter below and the duration histogram, on the same instrumentation scope.
-   * {@code propagator}: see {@link ServerSpans}.
-   */
-  static ServerSpans serverSpans(OpenTelemetry openTelemetry, boolean enabled, TextMapPropagator propagator) {
-    return new ServerSpans(server(openTelemetry, enabled),
-        ServerDurations.create(openTelemetry.getMeter(INSTRUMENTATION_NAME)), propagator);
-  }
-
-  /**
-   * Spans only: http.server.request.duration is {@link ServerDurations}' (HttpServerMetrics merges and filters
-   * every request's attributes; see there). {@code enabled=false} (OTEL_SDK_DISABLED=true): a disabled Instrumenter answers shouldStart with false
+   * {@code enabled=false} (OTEL_SDK_DISABLED=true): a disabled Instrumenter answers shouldStart with false
    * before anything else (instrumentation-api 2.31.1), so no attributes are extracted, no span is started and
    * no metric is recorded; on the no-op API an enabled one would still do the first and the bookkeeping.
    */
@@ -43,6 +32,8 @@ final class HttpTelemetry {
         .setEnabled(enabled)
         .setSpanStatusExtractor(HttpSpanStatusExtractor.create(getter))
         .addAttributesExtractor(HttpServerAttributesExtractor.create(getter))
+        // http.server.request.duration as HttpServerMetrics records it, without its per-request merge (see there).
+        .addOperationMetrics(ServerDurations::create)
         .buildServerInstrumenter(getter);
   }
 

@@ -10,23 +10,17 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
 import java.util.Objects;
 
-/**
- * Starts and ends the SERVER span of an exchange, records its http.server.request.duration point, and names its
- * trace in the response body.
- */
+/** Starts and ends the SERVER span of an exchange, and names its trace in the response body. */
 final class ServerSpans {
   private final Instrumenter<ServerRequest, Integer> instrumenter;
-  private final ServerDurations durations;
   private final TextMapPropagator propagator;
 
   /**
    * {@code propagator}: what {@link #propagatedOnly} extracts with when the instrumenter declines, i.e. the
    * configured propagators under OTEL_SDK_DISABLED=true, the no-op one with no SDK at all ({@code none}).
    */
-  ServerSpans(Instrumenter<ServerRequest, Integer> instrumenter, ServerDurations durations,
-      TextMapPropagator propagator) {
+  ServerSpans(Instrumenter<ServerRequest, Integer> instrumenter, TextMapPropagator propagator) {
     this.instrumenter = Objects.requireNonNull(instrumenter, "instrumenter");
-    this.durations = Objects.requireNonNull(durations, "durations");
     this.propagator = Objects.requireNonNull(propagator, "propagator");
   }
 
@@ -53,14 +47,10 @@ final class ServerSpans {
     }
   }
 
-  /**
-   * Ends a span {@link #start} returned and records the request's duration since {@code startNanos}; a null
-   * context (the instrumenter declined: telemetry off) records nothing, as the instrumenter's own listeners would.
-   */
-  void end(Context context, ServerRequest request, int status, Throwable error, long startNanos) {
+  /** Ends a span {@link #start} returned; a null context (no span) is ignored. */
+  void end(Context context, ServerRequest request, int status, Throwable error) {
     if (context != null) {
       instrumenter.end(context, request, status, error);
-      durations.record(context, request, status, error, startNanos, System.nanoTime());
     }
   }
 

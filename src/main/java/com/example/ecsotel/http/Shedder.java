@@ -21,7 +21,6 @@ final class Shedder {
   }
 
   void shed(RequestHead head, Router.Match match) throws IOException {
-    long startNanos = System.nanoTime();
     HttpExchange exchange = head.exchange();
     Response response = Response.error(503, "overloaded", "too many concurrent requests", Map.of());
     // As for a 400 in Dispatcher: a request that fails validation has its trace headers read by no one (and is
@@ -40,7 +39,7 @@ final class Shedder {
       error = e;
       throw e;
     } finally {
-      spans.end(context, request, response.status(), error, startNanos);
+      spans.end(context, request, response.status(), error);
     }
   }
 }
