@@ -2,7 +2,6 @@ package com.example.ecsotel.telemetry;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.data.LinkData;
@@ -46,24 +45,19 @@ final class LegacyHttpAttributesSampler implements Sampler {
     return delegate.shouldSample(parentContext, traceId, name, spanKind, withLegacy(attributes), parentLinks);
   }
 
+  /** The legacy names the rules match on, added in one unsorted copy (LegacyNamedAttributes). */
   static Attributes withLegacy(Attributes attributes) {
     String method = attributes.get(METHOD);
     String path = attributes.get(PATH);
     if (method == null && path == null) {
       return attributes;
     }
-    AttributesBuilder builder = attributes.toBuilder();
-    if (method != null && attributes.get(LEGACY_METHOD) == null) {
-      builder.put(LEGACY_METHOD, method);
-    }
-    if (path != null && attributes.get(LEGACY_TARGET) == null) {
-      builder.put(LEGACY_TARGET, path); // without url.query: a rule for /health matches /health?probe=1
-    }
     String host = attributes.get(SERVER_ADDRESS);
-    if (host != null && attributes.get(LEGACY_HOST) == null) {
-      builder.put(LEGACY_HOST, host);
-    }
-    return builder.build();
+    return LegacyNamedAttributes.of(attributes,
+        LEGACY_METHOD, method != null && attributes.get(LEGACY_METHOD) == null ? method : null,
+        // without url.query: a rule for /health matches /health?probe=1
+        LEGACY_TARGET, path != null && attributes.get(LEGACY_TARGET) == null ? path : null,
+        LEGACY_HOST, host != null && attributes.get(LEGACY_HOST) == null ? host : null);
   }
 
   @Override
