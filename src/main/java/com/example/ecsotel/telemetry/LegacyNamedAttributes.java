@@ -18,8 +18,9 @@ import java.util.function.BiConsumer;
  * copy this replaces ({@code toBuilder().put(..).build()}) grew a list and sorted it for every root decision. A view
  * that kept only the base and asked it again would be worse: the SDK's (1.67.0) span attributes, an {@code
  * AttributesMap}, build a new HashMap on every {@code asMap()}, and the contrib sampler (1.43.0) calls {@code
- * asMap()} once per rule it checks (docs/benchmark.md: that view lost an A/B). The added keys must not be in the
- * base. Read-only; equality is not an Attributes implementation's (not for storing).
+ * asMap()} once per rule it checks (docs/benchmark.md: that view lost an A/B). As in the sorted copy, an added
+ * key replaces a base entry of the same name (of any type). Read-only; equality is not an Attributes
+ * implementation's (not for storing).
  */
 final class LegacyNamedAttributes implements Attributes {
   private final Attributes base;
@@ -44,18 +45,28 @@ final class LegacyNamedAttributes implements Attributes {
       return base;
     }
     LegacyNamedAttributes attributes = new LegacyNamedAttributes(base, added);
-    base.forEach(attributes::collect);
     attributes.add(key1, value1);
     attributes.add(key2, value2);
     attributes.add(key3, value3);
+    base.forEach(attributes::collect);
     return attributes;
   }
 
+  /** A base entry, unless an added key has its name (the sorted copy kept the last put of a name). */
   private void collect(AttributeKey<?> key, Object value) {
-    if (size < keys.length - added) { // the base's own size bounds it: a larger forEach would overrun
+    if (addedIndex(key.getKey()) < 0 && size < keys.length) { // the base's size bounds it: never overrun
       keys[size] = key;
       values[size++] = value;
     }
+  }
+
+  private int addedIndex(String name) {
+    for (int i = 0; i < added; i++) {
+      if (keys[i].getKey().equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private void add(AttributeKey<String> key, String value) {
@@ -68,10 +79,9 @@ final class LegacyNamedAttributes implements Attributes {
   @Override
   @SuppressWarnings("unchecked")
   public <T> T get(AttributeKey<T> key) {
-    for (int i = size - added; i < size; i++) {
-      if (keys[i].equals(key)) {
-        return (T) values[i];
-      }
+    int i = addedIndex(key.getKey());
+    if (i >= 0) {
+      return keys[i].equals(key) ? (T) values[i] : null; // the name was replaced, whatever its type in the base
     }
     return base.get(key); // the base's own lookup, with its type rules
   }

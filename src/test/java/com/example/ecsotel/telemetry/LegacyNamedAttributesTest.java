@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
  * What {@link LegacyHttpAttributesSampler} hands the X-Ray sampler reads as the sorted copy it replaced ({@code
  * toBuilder()}, the legacy names put when absent, {@code build()}): the same entries through {@code asMap()} (what
  * {@code SamplingRuleApplier.matches} iterates), {@code get}, {@code forEach}, {@code size} and {@code toBuilder},
- * on generated start attributes with and without the current and the legacy names, held both as the API's
- * attributes and as the SDK's {@code AttributesMap} (what SdkSpanBuilder 1.67.0 hands a sampler).
+ * on generated start attributes with and without the current and the legacy names (a legacy name also with another
+ * type), held both as the API's attributes and as the SDK's {@code AttributesMap} (what SdkSpanBuilder 1.67.0 hands
+ * a sampler).
  */
 class LegacyNamedAttributesTest {
   private static final List<AttributeKey<String>> KEYS = List.of(
@@ -26,6 +27,7 @@ class LegacyNamedAttributesTest {
       AttributeKey.stringKey("http.target"), AttributeKey.stringKey("net.host.name"),
       AttributeKey.stringKey("url.scheme"), AttributeKey.stringKey("user_agent.original"));
   private static final AttributeKey<Long> PORT = AttributeKey.longKey("server.port");
+  private static final AttributeKey<Long> LEGACY_METHOD_AS_LONG = AttributeKey.longKey("http.method");
 
   @Test
   void theUnsortedCopyHoldsWhatTheSortedCopyHeld() {
@@ -39,6 +41,9 @@ class LegacyNamedAttributesTest {
       }
       if (random.nextBoolean()) {
         builder.put(PORT, 8080L);
+      }
+      if (random.nextInt(8) == 0) {
+        builder.put(LEGACY_METHOD_AS_LONG, 1L); // same name as http.method, another type
       }
       Attributes built = builder.build();
       AttributesMap map = AttributesMap.create(128, Integer.MAX_VALUE);
@@ -65,6 +70,7 @@ class LegacyNamedAttributesTest {
       assertThat(unsorted.get(key)).as(key.getKey()).isEqualTo(copy.get(key));
     }
     assertThat(unsorted.get(PORT)).isEqualTo(copy.get(PORT));
+    assertThat(unsorted.get(LEGACY_METHOD_AS_LONG)).isEqualTo(copy.get(LEGACY_METHOD_AS_LONG));
   }
 
   /** LegacyHttpAttributesSampler.withLegacy before: a sorted copy with the legacy names added. */
