@@ -25,7 +25,8 @@ METHOD_NOTES = ("Two passes per round", "`shipped` runs the app", "CPUs:", "Warm
 # collector RSS (its fractions stay), p50s and the overload's delivery, so docs/benchmark.md reads in five minutes.
 BRIEF_SKIP = {"p50_ms_orders", "p50_ms_1k_orders", "healthcheck_rss_mib", "healthcheck_cpu_ms",
               "app_container_sat_fraction", "collector_background_cpu_per_s", "overload_delivery",
-              "collector_rss_mib", "collector_rss_anon_mib", "standins_cpu_s_per_1k_spans", "app_rss_mib"}
+              "collector_rss_mib", "collector_rss_anon_mib", "standins_cpu_s_per_1k_spans", "app_rss_mib",
+              "jit_ms_1k_orders", "jit_ms_1k_root"}
 
 
 def markdown(result: dict, brief: bool = False) -> str:
@@ -50,6 +51,9 @@ def markdown(result: dict, brief: bool = False) -> str:
         (f"p50 ms @ {k1:.0f} req/s /orders/{{id}}", "p50_ms_1k_orders", "{:.2f}"),
         (f"p99 ms @ {k1:.0f} req/s /orders/{{id}}", "p99_ms_1k_orders", "{:.2f}"),
         (f"p99 ms @ {k1:.0f} req/s /", "p99_ms_1k_root", "{:.2f}"),
+        (f"JIT compilation ms during the {k1:.0f} req/s window (incl. its warm-up) /orders/{{id}}", "jit_ms_1k_orders",
+         "{:.0f}"),
+        (f"JIT compilation ms during the {k1:.0f} req/s window (incl. its warm-up) /", "jit_ms_1k_root", "{:.0f}"),
         ("allocated KiB/request /orders/{id}", "alloc_per_req_orders", "{:.1f}"),
         ("allocated KiB/request /", "alloc_per_req_root", "{:.1f}"),
         ("app CPU µs/request (saturation) /orders/{id}", "app_cpu_us_per_req_orders", "{:.1f}"),

@@ -29,6 +29,7 @@ def summarize(runs: list[dict], spans_per_req: dict, limits: dict) -> dict:
             for key, suffix in (("rate", ""), ("rate_1k", "_1k")):
                 for p in ("p50", "p95", "p99"):
                     s[f"{p}_ms{suffix}_{ep}"] = med([(r[key][ep]["latency_ms"] or {}).get(p) for r in rs])
+                s[f"jit_ms{suffix}_{ep}"] = med([r[key][ep].get("jit_ms") for r in rs])
             s[f"late_sends_{ep}"] = med([r["rate"][ep]["late_sends"] for r in rs])
         s["first_200_s"] = med([r["first_200_s"] for r in rs])
         s["app_rss_mib"] = med([max(r["app_rss_sat_max"], r["app_rss_rate_max"]) / 2**20 for r in rs])

@@ -164,6 +164,9 @@ def _run(pipeline: Pipeline, tools: Path, variant: str, prof: dict, rates: dict 
                     done = r["completed"] + r["warmup_completed"]
                     r["alloc_per_req"] = (after["allocated_bytes"] - before["allocated_bytes"]) / max(1, done)
                     r["app_cpu_us_per_req"] = (after["cpu_ns"] - before["cpu_ns"]) / 1e3 / max(1, done)
+                    # Is the window steady? A JVM quiet under wrk compiles again for another load shape
+                    # (saturation.md: the first open-loop window after wrk), inside the latency figures.
+                    r["jit_ms"] = after.get("compile_ms", 0) - before.get("compile_ms", 0)
                     res[key][name] = r
         res["app_rss_rate_max"] = rss_rate.max["app"]
         res["collector_rss_max"] = rss_rate.max["collector"]
