@@ -1,7 +1,6 @@
 package com.example.ecsotel.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,11 +23,6 @@ final class RequestHead {
   private final String rawPath;
   private final List<?>[] kept = new List<?>[KEPT.length];
   private ApiException problem;
-  // The peer, read once: the extractors ask for it three times a request (client.address's fallback, then
-  // network.peer.address and .port), and each getRemoteAddress() builds a new InetSocketAddress.
-  private boolean peerRead;
-  private InetSocketAddress peer;
-  private String peerAddress;
 
   private RequestHead(HttpExchange exchange) {
     this.exchange = exchange;
@@ -68,22 +62,6 @@ final class RequestHead {
 
   HttpExchange exchange() {
     return exchange;
-  }
-
-  /** The remote socket address (null if unknown), read once. */
-  InetSocketAddress peer() {
-    if (!peerRead) {
-      peer = exchange.getRemoteAddress();
-      peerAddress = peer == null || peer.getAddress() == null ? null : peer.getAddress().getHostAddress();
-      peerRead = true;
-    }
-    return peer;
-  }
-
-  /** The peer's IP address as text (null if unknown), rendered once, as instrumentation-api renders it. */
-  String peerAddress() {
-    peer();
-    return peerAddress;
   }
 
   String method() {

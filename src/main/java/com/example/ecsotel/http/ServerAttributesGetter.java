@@ -74,12 +74,7 @@ enum ServerAttributesGetter
 
   @Override
   public InetSocketAddress getNetworkPeerInetSocketAddress(ServerRequest request, Integer status) {
-    return request.head().peer(); // read once per request (RequestHead)
-  }
-
-  @Override
-  public String getNetworkPeerAddress(ServerRequest request, Integer status) {
-    return request.head().peerAddress(); // the default renders it anew on each of its two calls
+    return request.exchange().getRemoteAddress();
   }
 
   @Override

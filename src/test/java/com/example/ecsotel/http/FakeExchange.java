@@ -15,8 +15,6 @@ final class FakeExchange extends HttpExchange {
   private final URI uri;
   private final Headers headers;
   private final String protocol;
-  private InetSocketAddress remote;
-  int remoteAddressCalls;
 
   FakeExchange(URI uri, Headers headers) {
     this("GET", uri, headers, "HTTP/1.1");
@@ -38,12 +36,7 @@ final class FakeExchange extends HttpExchange {
   @Override public InputStream getRequestBody() { return InputStream.nullInputStream(); }
   @Override public OutputStream getResponseBody() { return OutputStream.nullOutputStream(); }
   @Override public void sendResponseHeaders(int code, long length) {}
-  @Override public InetSocketAddress getRemoteAddress() { remoteAddressCalls++; return remote; }
-
-  FakeExchange withRemote(InetSocketAddress address) {
-    remote = address;
-    return this;
-  }
+  @Override public InetSocketAddress getRemoteAddress() { return null; }
   @Override public int getResponseCode() { return -1; }
   @Override public InetSocketAddress getLocalAddress() { return null; }
   @Override public String getProtocol() { return protocol; }
