@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * app's unsampled path (docs/saturation.md). Here the seven values are looked up and each series' Attributes is
  * built once. One visible difference: exemplars (sampled requests) no longer carry the span attributes outside the
  * seven ({@code url.path}, {@code url.query}, {@code client.address}, {@code server.address}, ...), which the SDK
- * attached as filtered attributes. ServerDurationsEquivalenceTest records
- * the same requests through both and compares the exported series.
+ * attached as filtered attributes. ServerDurationsEquivalenceTest records the same requests through both and
+ * compares the exported series.
  */
 final class ServerDurations implements OperationListener {
   static final String NAME = "http.server.request.duration";
@@ -49,21 +49,9 @@ final class ServerDurations implements OperationListener {
 
   private record Start(Attributes attributes, long nanos) {}
 
-  /** The kept values in KEPT's order: a series' identity. */
-  private record Series(Object[] values) {
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Series series && Arrays.equals(values, series.values);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(values);
-    }
-  }
-
   private final DoubleHistogram duration;
-  private final Map<Series, Attributes> attributes = new ConcurrentHashMap<>();
+  // A series' identity: the kept values in KEPT's order (null where absent).
+  private final Map<List<Object>, Attributes> attributes = new ConcurrentHashMap<>();
 
   private ServerDurations(DoubleHistogram duration) {
     this.duration = duration;
@@ -98,7 +86,7 @@ final class ServerDurations implements OperationListener {
       Object value = endAttributes.get(KEPT.get(i));
       values[i] = value != null ? value : start.attributes().get(KEPT.get(i));
     }
-    Series series = new Series(values);
+    List<Object> series = Arrays.asList(values);
     Attributes seriesAttributes = attributes.get(series);
     if (seriesAttributes == null) {
       seriesAttributes = attributesOf(values);

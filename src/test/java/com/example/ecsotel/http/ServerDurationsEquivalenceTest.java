@@ -45,7 +45,7 @@ class ServerDurationsEquivalenceTest {
   private static final int[] STATUSES = {200, 302, 404, 499, 500, 503, 600, 99, 0};
   private static final String[] PROTOCOLS = {"HTTP/1.1", "HTTP/1.0", "HTTP/2", "h2c"};
   private static final String[][] FORWARDED = {{}, {"X-Forwarded-Proto", "https"}, {"Forwarded", "proto=https"},
-      {"Forwarded", "for=10.0.0.1;proto=\"https\""}, {"X-Forwarded-Proto", ""}};
+      {"Forwarded", "for=203.0.113.7;proto=\"https\""}, {"X-Forwarded-Proto", ""}};
   private static final Throwable[] ERRORS = {null, new IOException("client went away"),
       new ExecutionException(new IllegalStateException("wrapped"))};
 
