@@ -33,6 +33,17 @@ GROUPS = [
     ("GC and VM operations", ("VMThread", "GCTask", "SerialHeap", "DefNewGeneration", "TenuredGeneration")),
 ]
 OTHER = "other (access-log writer, JVM and kernel work outside these)"
+TELEMETRY = GROUPS[1]
+# The telemetry on the request thread split by the app's call that entered it (first match; the handler's child
+# spans run after ServerSpans.start has returned, so the phases do not nest).
+PHASES = [
+    ("server span start: `Instrumenter.start` (attribute extractors, X-Ray sampler, span builder, ids)",
+     ("ecsotel/http/ServerSpans.start",)),
+    ("server span end: end-side extractors, `http.server.request.duration`, span end", ("ecsotel/http/ServerSpans.end",)),
+    ("the three child spans of `/orders/{id}` (span builder, ids, scopes)", ("ecsotel/http/OrdersEndpoint.inSpan",)),
+    ("X-Ray trace id for the body and the access log", ("ecsotel/http/ServerSpans.withTraceId", "ecsotel/telemetry/XrayIds")),
+]
+REST = "rest: propagation, app metrics, other API calls"
 
 
 def breakdown(path: Path) -> dict[str, float]:
@@ -46,6 +57,21 @@ def breakdown(path: Path) -> dict[str, float]:
         total += int(n)
         group = next((g for g, needles in GROUPS if any(s in stack for s in needles)), OTHER)
         counts[group] += int(n)
+    return {g: c / max(1, total) for g, c in counts.items()}
+
+
+def phases(path: Path) -> dict[str, float]:
+    """Share of all samples in `path` per PHASES entry (plus REST) among those in the TELEMETRY group; they add up
+    to the group's share."""
+    counts = {g: 0 for g, _ in PHASES} | {REST: 0}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        if next((g for g, needles in GROUPS if any(s in stack for s in needles)), OTHER) == TELEMETRY[0]:
+            counts[next((g for g, needles in PHASES if any(s in stack for s in needles)), REST)] += int(n)
     return {g: c / max(1, total) for g, c in counts.items()}
 
 
@@ -106,6 +132,23 @@ def markdown(data: dict) -> str:
                     x, y = ((sum(d.values()) if g == "total" else d[g]) for d in split[k])
                     cells.append(f"{f.format(x)} | {f.format(y)} | {'+' if x >= y else '−'}{f.format(abs(x - y))}")
                 lines.append(f"| {g} | " + " | ".join(cells) + " |")
+            paths = [Path(v["profiler"][k].get("collapsed", "")) for v in variants for k in ("alloc_rate", "cpu_rate")]
+            if all(p.is_file() for p in paths):
+                lines += ["", f"The first table's telemetry row split by the app's call that entered it (same windows, same method):",
+                          "", "| telemetry on the request thread | " + " | ".join(
+                              f"{u}, {load_label(variants[0]['profiler'][k])}: {a} | {b} | {a} − {b}"
+                              for u, k in (("allocated B", "alloc_rate"), ("CPU µs", "cpu_rate"))) + " |",
+                          "|---|" + "---:|---:|---:|" * 2]
+                split = {k: [{g: s_ * (v["profiler"][k]["alloc_per_req"] if k.startswith("alloc") else
+                                        v["profiler"][k]["cpu_us_per_req"])
+                              for g, s_ in phases(Path(v["profiler"][k]["collapsed"])).items()} for v in variants]
+                         for k in ("alloc_rate", "cpu_rate")}
+                for g in [g for g, _ in PHASES] + [REST]:
+                    cells = []
+                    for k, f in (("alloc_rate", "{:,.0f}"), ("cpu_rate", "{:,.1f}")):
+                        x, y = (d[g] for d in split[k])
+                        cells.append(f"{f.format(x)} | {f.format(y)} | {'+' if x >= y else '−'}{f.format(abs(x - y))}")
+                    lines.append(f"| {g} | " + " | ".join(cells) + " |")
             over = [f"{v['variant']} {v['profiler'][c]['cpu_us_per_req']:.1f} against {v['profiler'][a_]['cpu_us_per_req']:.1f}"
                     for v in variants for c, a_ in (("cpu_rate", "alloc_rate"),) if c in v["profiler"] and a_ in v["profiler"]]
             if over:
