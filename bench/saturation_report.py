@@ -43,7 +43,7 @@ PHASES = [
     ("the three child spans of `/orders/{id}` (span builder, ids, scopes)", ("ecsotel/http/OrdersEndpoint.inSpan",)),
     ("X-Ray trace id for the body and the access log", ("ecsotel/http/ServerSpans.withTraceId", "ecsotel/telemetry/XrayIds")),
 ]
-REST = "rest: propagation, app metrics, other API calls"
+REST = "rest: propagation, app metrics, other API calls, stacks the profiler could not walk to an app frame"
 
 
 def breakdown(path: Path) -> dict[str, float]:
@@ -132,9 +132,11 @@ def markdown(data: dict) -> str:
                     x, y = ((sum(d.values()) if g == "total" else d[g]) for d in split[k])
                     cells.append(f"{f.format(x)} | {f.format(y)} | {'+' if x >= y else '−'}{f.format(abs(x - y))}")
                 lines.append(f"| {g} | " + " | ".join(cells) + " |")
-            paths = [Path(v["profiler"][k].get("collapsed", "")) for v in variants for k in ("alloc_rate", "cpu_rate")]
-            if all(p.is_file() for p in paths):
-                lines += ["", f"The first table's telemetry row split by the app's call that entered it (same windows, same method):",
+            paths = [Path(v["profiler"].get(k, {}).get("collapsed", "")) for v in variants
+                     for k in ("alloc_rate", "cpu_rate")]
+            if {"alloc_rate", "cpu_rate"} <= set(keys) and all(p.is_file() for p in paths):
+                lines += ["", "The table above's telemetry row split by the app's call that entered it (same windows, "
+                          "same method):",
                           "", "| telemetry on the request thread | " + " | ".join(
                               f"{u}, {load_label(variants[0]['profiler'][k])}: {a} | {b} | {a} − {b}"
                               for u, k in (("allocated B", "alloc_rate"), ("CPU µs", "cpu_rate"))) + " |",
