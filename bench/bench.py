@@ -56,6 +56,8 @@ WHOLE_TASK_PASS = {"full": None, "smoke": 1}
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--aot-cache", type=Path, help="the app JVMs (not the agent's) with this AOT cache, trained on "
+                    "--app-jar (bench/run.sh does both with BENCH_AOT=1); writes results/aot.* instead of latest.*")
     ap.add_argument("--readme", type=Path, nargs="?", const=REPO / "docs" / "benchmark.md", metavar="FILE",
                     help="only render results/latest.json into the result block of FILE (default: docs/benchmark.md), "
                          "then exit")
@@ -197,6 +199,9 @@ def method_notes(args, prof: dict, layout: cpus.Layout) -> list[str]:
     notes.append(f"Shipped settings (task-definition.json): app JVM `{args.java_opts}`"
                  f"{' (BENCH_JAVA_OPTS)' if SHIPPED['jvm_flags_overridden'] else ''}, app env "
                  f"`{SHIPPED['app_env'] or '{}'}`, collector env `{SHIPPED['collector_env'] or '{}'}`.")
+    if args.aot_cache:
+        notes.append("App JVMs (not `agent`'s) with an AOT cache trained here by aot/AotTraining.java on this JDK and "
+                     "jar, as the image trains its own (BENCH_AOT=1).")
     if os.environ.get("BENCH_COLLECTOR_ENV"):
         notes.append(f"Extra collector env: `{os.environ['BENCH_COLLECTOR_ENV']}`.")
     if os.environ.get("BENCH_IN_NETNS"):
@@ -242,7 +247,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
 
-    # Snapshot the jars: other builds may rewrite target/ while the benchmark runs.
+    # Snapshot the jars: other builds may rewrite target/ while the benchmark runs. copy2 keeps the mtime, which an
+    # AOT cache trained on the original (--aot-cache) checks with the size and the file name.
     snap = logdir / "snapshot"
     snap.mkdir(exist_ok=True)
     for attr in ("app_jar", "standins_jar"):
@@ -283,7 +289,7 @@ def main() -> int:
     }
     result["goals"] = goals(summary, result["meta"]["traces_exporter"])
     # A smoke run (the test command's) must not replace the full run that docs/benchmark.md renders.
-    out = "smoke" if mode == "smoke" else "latest"
+    out = "smoke" if mode == "smoke" else "aot" if args.aot_cache else "latest"
     (RESULTS / f"{out}.json").write_text(json.dumps(result, indent=2))
     (logdir / "result.json").write_text(json.dumps(result, indent=2))
     md = markdown(result)

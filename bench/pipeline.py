@@ -132,6 +132,8 @@ class Pipeline:
             k, _, v = kv.partition("=")
             env[k] = v
         jvm = a.java_opts.split()
+        if variant == "agent":   # the image's AOT cache is the app's; the upstream agent's users have none
+            jvm = [f for f in jvm if not f.startswith(("-XX:AOTCache=", "-XX:AOTMode="))]
         if a.jfr:
             jvm.append("-XX:StartFlightRecording=settings=profile")
         if variant == "disabled":

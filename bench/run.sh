@@ -18,7 +18,8 @@
 # those of task-definition.json's app container), BENCH_JFR=1 (record a JFR profile of every app run into the run folder),
 # BENCH_PROFILER=1 (--saturation: also profile with async-profiler, fetched from Maven Central), BENCH_PROMETHEUS (binary), BENCH_NOTE (a line added to the report), BENCH_NETNS=1 (see below),
 # BENCH_EXTRA_ENV_ON / _AGENT / _DISABLED="K=V K=V" (extra app env for one variant: before/after tests),
-# BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments).
+# BENCH_COLLECTOR_ENV="K=V" (extra collector env, for experiments), BENCH_AOT=1 (the app JVMs with an AOT cache trained
+# here as the image's; results/aot.*; see below).
 # It installs what it needs (wrk and Prometheus from Debian, the agent jar from Maven Central, a
 # Python venv with matplotlib and e2e/'s pytest stack helpers) and builds missing artifacts (app jar,
 # stand-ins jar, collector), each saying what it does and, every 15 s, that it is still at it; bench.py
@@ -123,6 +124,27 @@ done
 
 # App JVM flags and collector GOGC/GOMEMLIMIT: bench/shipped.py reads them from task-definition.json
 # (BENCH_JAVA_OPTS / BENCH_COLLECTOR_ENV override).
+
+# BENCH_AOT=1: the app JVMs (not the agent's) run with an AOT cache as the image's do, trained here by
+# aot/AotTraining.java on this JDK and a copy of the app jar, cached by their hashes (bench.py runs a snapshot of
+# the jar: same name, size and mtime, which is what the JVM checks). Main benchmark only; its results go to
+# results/aot.{json,md,png}, so the run docs/benchmark.md renders stays in latest.*.
+if [[ ${BENCH_AOT:-0} == 1 && -z ${BENCH_IN_NETNS:-} ]]; then
+  case ${1:-} in --profile|--durability|--saturation) log "BENCH_AOT=1 applies to the main benchmark only"; exit 2;; esac
+  AOT_DIR=$CACHE/bench-aot-$( { sha256sum "$APP_JAR" "$REPO/aot/AotTraining.java"; "$JAVA_HOME_BENCH/bin/java" -version 2>&1; } \
+    | sha256sum | cut -c1-12)
+  if [[ ! -s $AOT_DIR/sample-app.aot ]]; then
+    log "training an AOT cache for the app jar (aot/AotTraining.java) into $AOT_DIR"
+    rm -rf "$AOT_DIR" && mkdir -p "$AOT_DIR" && cp "$APP_JAR" "$AOT_DIR/sample-app.jar"
+    with_progress "training the AOT cache" "$JAVA_HOME_BENCH/bin/java" "$REPO/aot/AotTraining.java" \
+      "$JAVA_HOME_BENCH/bin/java" "$AOT_DIR/sample-app.jar" "$AOT_DIR/sample-app.aot.tmp" >&2 \
+      || { log "AOT training failed; the app's log ends:"; rm -f "$AOT_DIR/sample-app.aot.tmp"
+           tail -n 40 "$AOT_DIR/sample-app.aot.tmp.training.log" >&2 2>/dev/null || true; exit 2; }
+    mv "$AOT_DIR/sample-app.aot.tmp" "$AOT_DIR/sample-app.aot"
+  fi
+  export BENCH_APP_JAR=$AOT_DIR/sample-app.jar; APP_JAR=$BENCH_APP_JAR
+  set -- "$@" --aot-cache "$AOT_DIR/sample-app.aot"
+fi
 
 # BENCH_NETNS=1: run the measurement in a private network namespace (its own loopback), so it neither collides
 # with nor disturbs a stack on the host's loopback (e2e suite) that uses the same ports. Entered only here, after

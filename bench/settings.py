@@ -59,5 +59,9 @@ def resolve_shipped(args) -> None:
     SHIPPED.update(task_def=task_def, app_env=shipped.tuning_env(task_def, "sample-app"),
                    collector_env=shipped.tuning_env(task_def, "aws-otel-collector"),
                    jvm_flags_overridden=bool(args.java_opts.split()))
+    aot_cache = getattr(args, "aot_cache", None)
     if not SHIPPED["jvm_flags_overridden"]:
-        args.java_opts = " ".join(shipped.app_jvm_flags(task_def))
+        args.java_opts = " ".join(shipped.app_jvm_flags(task_def, aot_cache=aot_cache))
+    if aot_cache and f"-XX:AOTCache={aot_cache}" not in args.java_opts.split():
+        # BENCH_JAVA_OPTS given, or a task definition without the image's cache: the run is named "aot", so use it.
+        args.java_opts += f" -XX:AOTCache={aot_cache} -XX:AOTMode=on"

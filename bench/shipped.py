@@ -28,11 +28,13 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def app_jvm_flags(task_def: dict, name: str = "sample-app") -> list[str]:
+def app_jvm_flags(task_def: dict, name: str = "sample-app", aot_cache: Path | None = None) -> list[str]:
     """JVM flags of the app container's entryPoint, percentages resolved against its memory limit.
 
     Adds -XX:+UseSerialGC unless a collector is named: with the task's 0.25 vCPU the JVM sees one CPU
-    and picks Serial itself, whereas on this 2-core host it would pick G1.
+    and picks Serial itself, whereas on this 2-core host it would pick G1. aot_cache: a cache trained here as the
+    image trains its own (bench/run.sh with BENCH_AOT=1) takes the place of the image's path, with
+    -XX:AOTMode=on so that a cache the JVM refuses fails the run instead of silently measuring no cache.
     """
     c = _container(task_def, name)
     argv = c.get("entryPoint") or []
@@ -43,7 +45,10 @@ def app_jvm_flags(task_def: dict, name: str = "sample-app") -> list[str]:
     for flag in argv[1:argv.index("-jar")]:
         if flag.startswith("-XX:AOTCache="):
             # The image's AOT cache (/app/sample-app.aot) is trained on the image's JRE and jar; it does not exist
-            # here. The benchmark measures the JVM without it; bench/aot_startup.py measures what it changes.
+            # here. By default the benchmark measures the JVM without it (bench/aot_startup.py measures what it
+            # changes at start-up); with aot_cache, with one trained here on this JDK and jar.
+            if aot_cache:
+                flags += [f"-XX:AOTCache={aot_cache}", "-XX:AOTMode=on"]
             continue
         for prefix, size_flag in PERCENT_FLAGS.items():
             if flag.startswith(prefix):
