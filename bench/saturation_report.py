@@ -90,6 +90,12 @@ def per_request(variant: dict, key: str) -> dict[str, float] | None:
     return {g: share * per for g, share in shares.items()}
 
 
+def steal(window: dict) -> str:
+    """The hypervisor's steal on the app's core in the window (runs before it was recorded: n/a)."""
+    value = window.get("app_core_steal")
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def load_label(window: dict) -> str:
     kind, value = window.get("load") or ["wrk", window["conns"]]   # runs before the open-loop window had no "load"
     return f"wrk, {value:g} connections" if kind == "wrk" else f"open loop, {value:,.0f} req/s"
@@ -100,16 +106,16 @@ def markdown(data: dict) -> str:
     secs = data.get("seconds", 10)
     lines = [f"Run {data['started']} · commit {data['commit']} · app pinned, warmed until the JIT is quiet · "
              f"{secs:g} s on `/orders/42` per row", "",
-             "| variant | load | req/s | app's core busy | the app's share | other CPU busy | app CPU µs/request "
-             "| of it JIT | allocated B/request | voluntary switches/request |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| variant | load | req/s | app's core busy | the app's share | steal on it | other CPU busy "
+             "| app CPU µs/request | of it JIT | allocated B/request | voluntary switches/request |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for v in variants:
         rows = [(load_label(w), w) for w in v["windows"]]
         if v.get("burn"):
             rows.append((load_label(v["burn"]) + ", other CPU kept busy", v["burn"]))
         for label, w in rows:
             lines.append(f"| {v['variant']} | {label} | {w['rps']:,} | {w['app_core_busy']:.3f} | "
-                         f"{w['app_process_share']:.3f} | {w['other_busy']:.3f} | {w['cpu_us_per_req']:.1f} | "
+                         f"{w['app_process_share']:.3f} | {steal(w)} | {w['other_busy']:.3f} | {w['cpu_us_per_req']:.1f} | "
                          f"{(w.get('role_us_per_req') or {}).get('jit', 0):.1f} | {w['alloc_per_req']:,} | "
                          f"{w['voluntary_switches_per_req']:.2f} |")
     if len(variants) == 2:
