@@ -46,17 +46,26 @@ PHASES = [
 REST = "rest: propagation, app metrics, other API calls, stacks the profiler could not walk to an app frame"
 
 
+def _stacks(path: Path):
+    """(stack, samples) per line of a collapsed-stacks file."""
+    for line in path.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if n.isdigit():
+            yield stack, int(n)
+
+
+def _group(stack: str, groups, default: str) -> str:
+    """The first group one of whose frames occurs in `stack`, else `default`."""
+    return next((g for g, needles in groups if any(s in stack for s in needles)), default)
+
+
 def breakdown(path: Path) -> dict[str, float]:
     """Share of the CPU samples in `path` (collapsed stacks) per group; the shares add up to 1."""
     counts = {g: 0 for g, _ in GROUPS} | {OTHER: 0}
     total = 0
-    for line in path.read_text().splitlines():
-        stack, _, n = line.rpartition(" ")
-        if not n.isdigit():
-            continue
-        total += int(n)
-        group = next((g for g, needles in GROUPS if any(s in stack for s in needles)), OTHER)
-        counts[group] += int(n)
+    for stack, n in _stacks(path):
+        total += n
+        counts[_group(stack, GROUPS, OTHER)] += n
     return {g: c / max(1, total) for g, c in counts.items()}
 
 
@@ -65,13 +74,10 @@ def phases(path: Path) -> dict[str, float]:
     to the group's share."""
     counts = {g: 0 for g, _ in PHASES} | {REST: 0}
     total = 0
-    for line in path.read_text().splitlines():
-        stack, _, n = line.rpartition(" ")
-        if not n.isdigit():
-            continue
-        total += int(n)
-        if next((g for g, needles in GROUPS if any(s in stack for s in needles)), OTHER) == TELEMETRY[0]:
-            counts[next((g for g, needles in PHASES if any(s in stack for s in needles)), REST)] += int(n)
+    for stack, n in _stacks(path):
+        total += n
+        if _group(stack, GROUPS, OTHER) == TELEMETRY[0]:
+            counts[_group(stack, PHASES, REST)] += n
     return {g: c / max(1, total) for g, c in counts.items()}
 
 
