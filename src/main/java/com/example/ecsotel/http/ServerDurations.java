@@ -20,12 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * attribute advice keeps, read from the attributes the Instrumenter's extractors produced (so Forwarded schemes,
  * method normalisation, error.type and the route are the library's own). What differs is the per-request work: the
  * library merges all start and end attributes (about fifteen, copied and sorted) and the SDK then filters them down
- * to the advised seven, a new set for every request, a fifth of the telemetry's CPU on the request thread on this
- * app's unsampled path (docs/saturation.md). Here the seven values are looked up and each series' Attributes is
- * built once. One visible difference: exemplars (sampled requests) no longer carry the span attributes outside the
- * seven ({@code url.path}, {@code url.query}, {@code client.address}, {@code server.address}, ...), which the SDK
- * attached as filtered attributes. ServerDurationsEquivalenceTest records the same requests through both and
- * compares the exported series.
+ * to the advised seven, a new set for every request: a fifth of the telemetry's CPU on the request thread on this
+ * app's unsampled path, profiled before this class (docs/benchmark.md's A/B table has what it saved). Here the seven
+ * values are looked up and each series' Attributes is built once. One visible difference: exemplars (sampled
+ * requests) no longer carry the span attributes outside the seven ({@code url.path}, {@code url.query},
+ * {@code client.address}, {@code server.address}, ...), which the SDK attached as filtered attributes.
+ * ServerDurationsEquivalenceTest records the same requests through both and compares the exported series.
  */
 final class ServerDurations implements OperationListener {
   static final String NAME = "http.server.request.duration";
