@@ -289,7 +289,10 @@ def main() -> int:
     }
     result["goals"] = goals(summary, result["meta"]["traces_exporter"])
     # A smoke run (the test command's) must not replace the full run that docs/benchmark.md renders.
-    out = "smoke" if mode == "smoke" else "aot" if args.aot_cache else "latest"
+    # Nor a run with an AOT cache (BENCH_AOT=1) either: aot.* and aot-smoke.*.
+    out = "smoke" if mode == "smoke" else "latest"
+    if args.aot_cache:
+        out = "aot-smoke" if mode == "smoke" else "aot"
     (RESULTS / f"{out}.json").write_text(json.dumps(result, indent=2))
     (logdir / "result.json").write_text(json.dumps(result, indent=2))
     md = markdown(result)

@@ -33,7 +33,7 @@ GROUPS = [
     ("GC and VM operations", ("VMThread", "GCTask", "SerialHeap", "DefNewGeneration", "TenuredGeneration")),
 ]
 OTHER = "other (access-log writer, JVM and kernel work outside these)"
-TELEMETRY = GROUPS[1]
+TELEMETRY = next(g for g in GROUPS if g[0].startswith("telemetry on the request thread"))
 # The telemetry on the request thread split by the app's call that entered it (first match; the handler's child
 # spans run after ServerSpans.start has returned, so the phases do not nest).
 PHASES = [
