@@ -289,7 +289,7 @@ def main() -> int:
     }
     result["goals"] = goals(summary, result["meta"]["traces_exporter"])
     # A smoke run (the test command's) must not replace the full run that docs/benchmark.md renders.
-    # Nor a run with an AOT cache (BENCH_AOT=1) either: aot.* and aot-smoke.*.
+    # Nor may a run with an AOT cache (BENCH_AOT=1): it writes aot.* (aot-smoke.* with --smoke).
     out = "smoke" if mode == "smoke" else "latest"
     if args.aot_cache:
         out = "aot-smoke" if mode == "smoke" else "aot"
